@@ -102,8 +102,10 @@ func (SysmonRetake) Kind() string  { return "SysmonRetake" }
 func (SysmonTick) Kind() string    { return "SysmonTick" }
 func (Advance) Kind() string       { return "Advance" }
 
-func (a Schedule) String() string     { return "Schedule m=" + a.M.String() }
-func (a Steal) String() string        { return fmt.Sprintf("Steal m=%v victim=%v round=%d", a.M, a.Victim, a.Round) }
+func (a Schedule) String() string { return "Schedule m=" + a.M.String() }
+func (a Steal) String() string {
+	return fmt.Sprintf("Steal m=%v victim=%v round=%d", a.M, a.Victim, a.Round)
+}
 func (a Compute) String() string      { return "Compute m=" + a.M.String() }
 func (a Call) String() string         { return "Call m=" + a.M.String() }
 func (a Spawn) String() string        { return "Spawn m=" + a.M.String() }

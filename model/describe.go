@@ -78,8 +78,7 @@ func DescribeG(s State, g spec.GID) string {
 	if gg.Status == spec.GDead {
 		return out + " " + code.Funcs[gg.Fn].Name
 	}
-	fr := gg.Stack.Frames
-	f := fr[len(fr)-1]
+	f := gg.Stack.Top
 	in := code.Funcs[f.Fn].Instrs[f.PC]
 	out += fmt.Sprintf(" %s:%d(%v)", code.Funcs[f.Fn].Name, in.Pos.Line, in.Op)
 	if gg.Preempt {
@@ -91,14 +90,30 @@ func DescribeG(s State, g spec.GID) string {
 	if s.Env.Timed && gg.Left > 0 {
 		out += fmt.Sprintf(" left=%v", gg.Left)
 	}
-	out += fmt.Sprintf(" stack=%d gen=%d frames=%d used=%d", gg.Stack.Size(), gg.Stack.Gen, len(fr), gg.Stack.used(code))
+	out += fmt.Sprintf(" stack=%d gen=%d frames=%d used=%d", gg.Stack.Size(), gg.Stack.Gen, gg.Stack.Depth(), gg.Stack.used())
 	return out
 }
 
-func ids[T fmt.Stringer](q []T) string {
-	parts := make([]string, len(q))
-	for i, v := range q {
-		parts[i] = v.String()
+// ids renders a queue; a run of three or more consecutive IDs is written
+// first..last (g2..g257), so that a full ring stays readable.
+func ids[T interface {
+	fmt.Stringer
+	~int32
+}](q []T) string {
+	var parts []string
+	for i := 0; i < len(q); {
+		j := i
+		for j+1 < len(q) && q[j+1] == q[j]+1 {
+			j++
+		}
+		if j-i >= 2 {
+			parts = append(parts, q[i].String()+".."+q[j].String())
+		} else {
+			for k := i; k <= j; k++ {
+				parts = append(parts, q[k].String())
+			}
+		}
+		i = j + 1
 	}
 	return "[" + strings.Join(parts, " ") + "]"
 }

@@ -31,8 +31,7 @@ func Enabled(s State) []Action {
 			}
 			continue
 		}
-		fr := g.Stack.Frames
-		f := fr[len(fr)-1]
+		f := g.Stack.Top
 		in := code.Funcs[f.Fn].Instrs[f.PC]
 		if g.Preempt {
 			switch in.Op {

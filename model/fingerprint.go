@@ -68,8 +68,8 @@ func (s *State) AppendKey(b []byte) []byte {
 		u(uint64(g.Stack.Gen))
 		u(g.Stack.Lo)
 		u(g.Stack.Hi)
-		u(uint64(len(g.Stack.Frames)))
-		for _, f := range g.Stack.Frames {
+		u(uint64(g.Stack.Depth()))
+		for f := g.Stack.Top; f != nil; f = f.Up {
 			u(uint64(f.Fn))
 			u(uint64(f.PC))
 			i(f.N)
@@ -77,8 +77,15 @@ func (s *State) AppendKey(b []byte) []byte {
 			for _, l := range f.Loops {
 				i(l)
 			}
-			u(uint64(len(f.Slots)))
-			for _, w := range f.Slots {
+			// A nil Slots and an all-zero one are the same frame.
+			nz := 0
+			for k, w := range f.Slots {
+				if w != (spec.Word{}) {
+					nz = k + 1
+				}
+			}
+			u(uint64(nz))
+			for _, w := range f.Slots[:nz] {
 				b = append(b, boolByte(w.Ptr))
 				u(w.Val)
 				if w.Ptr {

@@ -22,18 +22,17 @@ func (x *stepper) running(m spec.MID) (spec.GID, spec.Instr, string) {
 
 // instr returns g's current instruction.
 func (x *stepper) instr(g spec.GID) spec.Instr {
-	fr := x.g(g).Stack.Frames
-	f := fr[len(fr)-1]
+	f := x.g(g).Stack.Top
 	return x.code.Funcs[f.Fn].Instrs[f.PC]
 }
 
-// top returns a writable copy of g's innermost frame (Frames and that
-// frame's slices are copied so that no other State sees the change).
+// top returns a writable copy of g's innermost frame, installed in place
+// of the old one (which other States may share).
 func (x *stepper) top(g spec.GID) *Frame {
 	gg := x.gw(g)
-	fr := append([]Frame(nil), gg.Stack.Frames...)
-	gg.Stack.Frames = fr
-	return &fr[len(fr)-1]
+	n := *gg.Stack.Top
+	gg.Stack.Top = &n
+	return &n.Frame
 }
 
 // advancePC moves g past its current instruction and runs the local
@@ -50,27 +49,28 @@ func (x *stepper) advancePC(g spec.GID) {
 func (x *stepper) normalize(g spec.GID) {
 	for x.s.Fatal == "" {
 		gg := x.g(g)
-		fr := gg.Stack.Frames
-		f := &fr[len(fr)-1]
+		f := gg.Stack.Top
+		depth := f.Depth
 		fc := &x.code.Funcs[f.Fn]
 		in := fc.Instrs[f.PC]
 		switch in.Op {
 		case spec.OpSet:
-			x.setSlot(g, len(fr)-1, in.Slot, spec.Word{Val: uint64(in.N)})
+			x.setSlot(g, depth-1, in.Slot, spec.Word{Val: uint64(in.N)})
 		case spec.OpRef:
-			target := len(fr) - 1 - in.Up
+			target := depth - 1 - in.Up
 			if target < 0 {
-				x.fatal(g, "bad-ref", fmt.Sprintf("%s: ref %d %d:%d: there is no frame %d up (depth %d)", x.pos(in), in.Slot, in.Up, in.To, in.Up, len(fr)))
+				x.fatal(g, "bad-ref", fmt.Sprintf("%s: ref %d %d:%d: there is no frame %d up (depth %d)", x.pos(in), in.Slot, in.Up, in.To, in.Up, depth))
 				return
 			}
-			if in.To >= len(fr[target].Slots) {
-				x.fatal(g, "bad-ref", fmt.Sprintf("%s: ref %d %d:%d: frame %s has %d slots", x.pos(in), in.Slot, in.Up, in.To, x.code.Funcs[fr[target].Fn].Name, len(fr[target].Slots)))
+			tn := gg.Stack.Node(target)
+			if slots := x.code.Funcs[tn.Fn].Slots; in.To >= slots {
+				x.fatal(g, "bad-ref", fmt.Sprintf("%s: ref %d %d:%d: frame %s has %d slots", x.pos(in), in.Slot, in.Up, in.To, x.code.Funcs[tn.Fn].Name, slots))
 				return
 			}
-			addr := x.slotAddr(&gg.Stack, target, in.To)
-			x.setSlot(g, len(fr)-1, in.Slot, spec.Word{Ptr: true, Val: addr, Target: spec.Ref{Frame: target, Slot: in.To}})
+			addr := slotAddr(&gg.Stack, tn, in.To)
+			x.setSlot(g, depth-1, in.Slot, spec.Word{Ptr: true, Val: addr, Target: spec.Ref{Frame: target, Slot: in.To}})
 		case spec.OpStore:
-			w := f.Slots[in.Slot]
+			w := f.Slot(in.Slot)
 			fi, si, ok := x.resolve(&gg.Stack, w)
 			if !ok {
 				x.fatal(g, "bad-pointer", fmt.Sprintf("%s: store through slot %d: %s", x.pos(in), in.Slot, describeBadPtr(w, &gg.Stack)))
@@ -78,7 +78,7 @@ func (x *stepper) normalize(g spec.GID) {
 			}
 			x.setSlot(g, fi, si, spec.Word{Val: uint64(in.N)})
 		case spec.OpCheck:
-			w := f.Slots[in.Slot]
+			w := f.Slot(in.Slot)
 			what := fmt.Sprintf("slot %d", in.Slot)
 			if in.Deref {
 				fi, si, ok := x.resolve(&gg.Stack, w)
@@ -86,7 +86,7 @@ func (x *stepper) normalize(g spec.GID) {
 					x.fatal(g, "bad-pointer", fmt.Sprintf("%s: check *%d: %s", x.pos(in), in.Slot, describeBadPtr(w, &gg.Stack)))
 					return
 				}
-				w = gg.Stack.Frames[fi].Slots[si]
+				w = gg.Stack.Node(fi).Slot(si)
 				what = "*" + what
 			}
 			if w.Ptr || int64(w.Val) != in.N {
@@ -110,11 +110,10 @@ func (x *stepper) normalize(g spec.GID) {
 			}
 			t.Loops = t.Loops[:n-1]
 		case spec.OpReturn:
-			if len(fr) == 1 {
+			if depth == 1 {
 				return // Goexit
 			}
-			gw := x.gw(g)
-			gw.Stack.Frames = fr[:len(fr)-1]
+			x.gw(g).Stack.Top = f.Up
 			continue // the caller's PC is already past its call
 		case spec.OpDescend:
 			if f.N > 0 {
@@ -140,40 +139,50 @@ func (x *stepper) pos(in spec.Instr) string {
 	return fmt.Sprintf("%s:%d:%d", f, in.Pos.Line, in.Pos.Col)
 }
 
-// setSlot writes w into slot s of frame f of g.
+// setSlot writes w into slot s of frame f (counted from the outermost) of
+// g, copying the nodes from the top down to that frame.
 func (x *stepper) setSlot(g spec.GID, f, s int, w spec.Word) {
 	gg := x.gw(g)
-	fr := append([]Frame(nil), gg.Stack.Frames...)
-	slots := append([]spec.Word(nil), fr[f].Slots...)
-	slots[s] = w
-	fr[f].Slots = slots
-	gg.Stack.Frames = fr
-}
-
-// slotAddr is the address of slot s of frame f (frames grow down from Hi).
-func (x *stepper) slotAddr(st *Stack, f, s int) uint64 {
-	top := st.Hi
-	for i := 0; i <= f; i++ {
-		top -= uint64(x.code.Funcs[st.Frames[i].Fn].Frame)
+	var path []*FrameNode
+	n := gg.Stack.Top
+	for n.Depth-1 > f {
+		path = append(path, n)
+		n = n.Up
 	}
-	return top + uint64(8*s)
+	c := *n
+	if c.Slots == nil {
+		c.Slots = make([]spec.Word, x.code.Funcs[c.Fn].Slots)
+	} else {
+		c.Slots = append([]spec.Word(nil), c.Slots...)
+	}
+	c.Slots[s] = w
+	below := &c
+	for i := len(path) - 1; i >= 0; i-- {
+		p := *path[i]
+		p.Up = below
+		below = &p
+	}
+	gg.Stack.Top = below
 }
 
-// resolve finds the frame and slot at the address held in w, by address
-// alone (as a real store would), so that a pointer a broken copy left
-// behind is caught here.
+// slotAddr is the address of slot s of frame node n (frames grow down from
+// Hi; n.Used counts n and every frame above it).
+func slotAddr(st *Stack, n *FrameNode, s int) uint64 {
+	return st.Hi - uint64(n.Used) + uint64(8*s)
+}
+
+// resolve finds the frame (counted from the outermost) and slot at the
+// address held in w, by address alone (as a real store would), so that a
+// pointer a broken copy left behind is caught here.
 func (x *stepper) resolve(st *Stack, w spec.Word) (int, int, bool) {
 	if !w.Ptr || w.Val < st.Lo || w.Val >= st.Hi || w.Val%8 != 0 {
 		return 0, 0, false
 	}
-	top := st.Hi
-	for i := range st.Frames {
-		size := uint64(x.code.Funcs[st.Frames[i].Fn].Frame)
-		lo := top - size
-		if w.Val >= lo && w.Val < top {
-			return i, int((w.Val - lo) / 8), true
+	for n := st.Top; n != nil; n = n.Up {
+		lo := st.Hi - uint64(n.Used)
+		if w.Val >= lo && w.Val < lo+uint64(x.code.Funcs[n.Fn].Frame) {
+			return n.Depth - 1, int((w.Val - lo) / 8), true
 		}
-		top = lo
 	}
 	return 0, 0, false
 }
@@ -222,9 +231,7 @@ func (x *stepper) newG(fn int, n int64) spec.GID {
 		M:       spec.NoM,
 		Fn:      fn,
 		WaitKey: -1,
-		Stack: Stack{Lo: lo, Hi: hi, Frames: []Frame{{
-			Fn: fn, N: n, Slots: make([]spec.Word, x.code.Funcs[fn].Slots),
-		}}},
+		Stack:   Stack{Lo: lo, Hi: hi, Top: pushFrame(nil, Frame{Fn: fn, N: n}, x.code)},
 	}
 	x.s.Gs = push(x.s.Gs, g)
 	x.ownGs = true
@@ -418,7 +425,7 @@ func (x *stepper) goexit(m spec.MID) string {
 	if why != "" {
 		return why
 	}
-	if !(in.Op == spec.OpExit || in.Op == spec.OpReturn && len(x.g(g).Stack.Frames) == 1) {
+	if !(in.Op == spec.OpExit || in.Op == spec.OpReturn && x.g(g).Stack.Depth() == 1) {
 		return "the G's next statement is neither exit nor its last return"
 	}
 	gw := x.gw(g)

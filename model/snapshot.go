@@ -50,9 +50,13 @@ func (s State) Snapshot() spec.Snapshot {
 
 func (st *Stack) project(code *spec.Code) spec.Stack {
 	out := spec.Stack{Lo: st.Lo, Hi: st.Hi, SP: st.SP(code)}
-	for _, f := range st.Frames {
+	for _, f := range st.Frames() {
+		slots := slices.Clone(f.Slots)
+		if slots == nil {
+			slots = make([]spec.Word, code.Funcs[f.Fn].Slots)
+		}
 		out.Frames = append(out.Frames, spec.Frame{
-			Func: code.Funcs[f.Fn].Name, Size: code.Funcs[f.Fn].Frame, Slots: slices.Clone(f.Slots),
+			Func: code.Funcs[f.Fn].Name, Size: code.Funcs[f.Fn].Frame, Slots: slots,
 		})
 	}
 	return out

@@ -24,8 +24,7 @@ func (x *stepper) call(m spec.MID) string {
 	case spec.OpCall:
 		n = in.N
 	case spec.OpDescend:
-		fr := x.g(g).Stack.Frames
-		n = fr[len(fr)-1].N - 1
+		n = x.g(g).Stack.Top.N - 1
 	default:
 		return "the G's next statement is not a call"
 	}
@@ -34,7 +33,7 @@ func (x *stepper) call(m spec.MID) string {
 	}
 	frame := x.code.Funcs[in.Fn].Frame
 	st := &x.g(g).Stack
-	used := st.used(x.code)
+	used := st.used()
 	sp := st.Hi - uint64(used)
 	if int64(sp-st.Lo)-frame < x.cfg.StackGuard {
 		size := st.Size() * 2
@@ -49,7 +48,7 @@ func (x *stepper) call(m spec.MID) string {
 	}
 	x.top(g).PC++
 	gw := x.gw(g)
-	gw.Stack.Frames = push(gw.Stack.Frames, Frame{Fn: in.Fn, N: n, Slots: make([]spec.Word, x.code.Funcs[in.Fn].Slots)})
+	gw.Stack.Top = pushFrame(gw.Stack.Top, Frame{Fn: in.Fn, N: n}, x.code)
 	x.normalize(g)
 	return ""
 }
@@ -65,20 +64,20 @@ func (x *stepper) copystack(g spec.GID, newsize int64, kind string, m spec.MID) 
 	gen := old.Gen + 1
 	lo, hi := spec.StackRegion(g, gen, newsize)
 	delta := hi - old.Hi
-	frames := make([]Frame, len(old.Frames))
-	for i, f := range old.Frames {
-		slots := append([]spec.Word(nil), f.Slots...)
-		if !x.mut.Has(MutCopyNoAdjust) {
-			for j, w := range slots {
+	var top *FrameNode
+	for _, n := range old.Frames() {
+		f := n.Frame
+		if f.Slots != nil && !x.mut.Has(MutCopyNoAdjust) {
+			f.Slots = append([]spec.Word(nil), f.Slots...)
+			for j, w := range f.Slots {
 				if w.Ptr && w.Val >= old.Lo && w.Val < old.Hi {
-					slots[j].Val = w.Val + delta
+					f.Slots[j].Val = w.Val + delta
 				}
 			}
 		}
-		f.Slots = slots
-		frames[i] = f
+		top = pushFrame(top, f, x.code)
 	}
-	gw.Stack = Stack{Gen: gen, Lo: lo, Hi: hi, Frames: frames}
+	gw.Stack = Stack{Gen: gen, Lo: lo, Hi: hi, Top: top}
 	p := spec.NoP
 	if m != spec.NoM {
 		p = x.m(m).P
@@ -97,7 +96,7 @@ func (x *stepper) shrinkstack(g spec.GID, m spec.MID) {
 	if newsize < x.cfg.StackMin {
 		return
 	}
-	if st.used(x.code)+x.cfg.StackShrinkReserve >= size/4 {
+	if st.used()+x.cfg.StackShrinkReserve >= size/4 {
 		return
 	}
 	x.copystack(g, newsize, "Shrink", m)

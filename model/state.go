@@ -83,21 +83,73 @@ type G struct {
 }
 
 // Stack is a G's stack: its virtual address range (see spec.StackRegion)
-// and its frames, outermost first. SP is derived: Hi minus the frame sizes.
+// and its frames. SP is derived: Hi minus the frame sizes.
+//
+// The frames form a persistent linked list from the innermost frame (Top)
+// to the outermost: a call, a return or a change to the innermost frame
+// costs O(1) however deep the stack is, and States share the frames they
+// did not change. Nodes are never modified once built.
 type Stack struct {
 	Gen    uint32 // incremented by every copy
 	Lo, Hi uint64
-	Frames []Frame
+	Top    *FrameNode // the innermost frame; nil for a dead G
+}
+
+// FrameNode is one frame in a Stack's list.
+type FrameNode struct {
+	Frame
+	Up    *FrameNode // the caller's frame, or nil for the outermost
+	Depth int        // 1 for the outermost frame
+	Used  int64      // bytes of this frame and every frame above it
 }
 
 // Frame is one activation: the function, where it is, its argument n, the
-// counters of the repeat blocks it is inside, and its words.
+// counters of the repeat blocks it is inside, and its words. Slots is nil
+// until the frame's first write (all words zero), so that deep recursion
+// through frames that store nothing stays cheap.
 type Frame struct {
 	Fn    int
 	PC    int
 	N     int64
 	Loops []int64
 	Slots []spec.Word
+}
+
+// Slot returns word i of the frame.
+func (f *Frame) Slot(i int) spec.Word {
+	if f.Slots == nil {
+		return spec.Word{}
+	}
+	return f.Slots[i]
+}
+
+// Depth is the number of frames.
+func (st *Stack) Depth() int {
+	if st.Top == nil {
+		return 0
+	}
+	return st.Top.Depth
+}
+
+// Node returns the frame at index i, counted from the outermost (0).
+func (st *Stack) Node(i int) *FrameNode {
+	n := st.Top
+	for n != nil && n.Depth-1 > i {
+		n = n.Up
+	}
+	if n == nil || n.Depth-1 != i {
+		return nil
+	}
+	return n
+}
+
+// Frames lists the frames, outermost first.
+func (st *Stack) Frames() []*FrameNode {
+	out := make([]*FrameNode, st.Depth())
+	for n := st.Top; n != nil; n = n.Up {
+		out[n.Depth-1] = n
+	}
+	return out
 }
 
 // Key is a park/ready key: a count of permits and the Gs waiting for them.
@@ -186,13 +238,22 @@ func (s *State) Cfg() *spec.Config { return &s.Env.Cfg }
 
 // SP returns the stack pointer of st: Hi minus the frame sizes.
 func (st *Stack) SP(code *spec.Code) uint64 {
-	return st.Hi - uint64(st.used(code))
+	return st.Hi - uint64(st.used())
 }
 
-func (st *Stack) used(code *spec.Code) int64 {
-	var n int64
-	for _, f := range st.Frames {
-		n += code.Funcs[f.Fn].Frame
+func (st *Stack) used() int64 {
+	if st.Top == nil {
+		return 0
+	}
+	return st.Top.Used
+}
+
+// pushFrame returns a node for frame f called from up.
+func pushFrame(up *FrameNode, f Frame, code *spec.Code) *FrameNode {
+	n := &FrameNode{Frame: f, Up: up, Depth: 1, Used: code.Funcs[f.Fn].Frame}
+	if up != nil {
+		n.Depth = up.Depth + 1
+		n.Used += up.Used
 	}
 	return n
 }

@@ -190,8 +190,7 @@ func (s *State) progresses(g spec.GID) bool {
 	case spec.GSyscall:
 		return true
 	case spec.GRunning:
-		fr := gg.Stack.Frames
-		f := fr[len(fr)-1]
+		f := gg.Stack.Top
 		return s.Env.Code.Funcs[f.Fn].Instrs[f.PC].Op == spec.OpCompute
 	}
 	return false
