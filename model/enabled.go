@@ -97,7 +97,7 @@ func Enabled(s State) []Action {
 		}
 		switch s.Gs[g-1].Status {
 		case spec.GRunning:
-			if !s.Gs[g-1].Preempt {
+			if !s.Gs[g-1].Preempt && !s.Gs[g-1].Fresh {
 				out = append(out, SysmonPreempt{p})
 			}
 		case spec.GSyscall:

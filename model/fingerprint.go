@@ -59,7 +59,7 @@ func (s *State) AppendKey(b []byte) []byte {
 	u(uint64(len(s.Gs)))
 	for k := range s.Gs {
 		g := &s.Gs[k]
-		b = append(b, byte(g.Status), boolByte(g.Preempt))
+		b = append(b, byte(g.Status), boolByte(g.Preempt), boolByte(g.Fresh))
 		i(int64(g.M))
 		u(uint64(g.Fn))
 		i(int64(g.WaitKey))

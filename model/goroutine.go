@@ -38,6 +38,7 @@ func (x *stepper) top(g spec.GID) *Frame {
 // advancePC moves g past its current instruction and runs the local
 // instructions that follow.
 func (x *stepper) advancePC(g spec.GID) {
+	x.gw(g).Fresh = false
 	x.top(g).PC++
 	x.normalize(g)
 }

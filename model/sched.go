@@ -17,6 +17,7 @@ func (x *stepper) execute(m spec.MID, g spec.GID, inherit bool, src string) {
 	gg.Status = spec.GRunning
 	gg.M = m
 	gg.Preempt = false
+	gg.Fresh = true
 	x.mw(m).Curg = g
 	if !inherit {
 		x.pw(p).Schedtick++

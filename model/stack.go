@@ -48,6 +48,7 @@ func (x *stepper) call(m spec.MID) string {
 	}
 	x.top(g).PC++
 	gw := x.gw(g)
+	gw.Fresh = false
 	gw.Stack.Top = pushFrame(gw.Stack.Top, Frame{Fn: in.Fn, N: n}, x.code)
 	x.normalize(g)
 	return ""

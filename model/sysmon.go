@@ -68,6 +68,9 @@ func (x *stepper) sysmonPreempt(p spec.PID) string {
 	if g == spec.NoG || x.g(g).Status != spec.GRunning || x.g(g).Preempt {
 		return "the P runs no G without a pending request"
 	}
+	if x.g(g).Fresh {
+		return "the G has not run a statement in its slice yet"
+	}
 	x.preemptone(p)
 	return ""
 }
