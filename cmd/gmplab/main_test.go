@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func gmplab(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// Bad input never panics: it is a clear message and exit status 2.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.gmp")
+	os.WriteFile(bad, []byte("func main {\n    compute 50\n}\n"), 0o644)
+	unknown := filepath.Join(dir, "unknown.gmp")
+	os.WriteFile(unknown, []byte("func main {\n    call nowhere\n}\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nosuch"}, `unknown command "nosuch"`},
+		{[]string{"run"}, "want one WORKLOAD"},
+		{[]string{"run", "-procs", "0", "spawn10"}, "procs = 0: must be in [1, 1024]"},
+		{[]string{"run", "-procs", "x", "spawn10"}, "want an integer"},
+		{[]string{"run", "-runq-size", "3", "spawn10"}, "runq-size = 3: must be a power of two"},
+		{[]string{"run", "-nosuchflag", "spawn10"}, "flag provided but not defined: -nosuchflag"},
+		{[]string{"run", "no-such-file"}, "no-such-file: no such file, and no example of that name"},
+		{[]string{"run", bad}, "bad.gmp:2:13: expected a duration"},
+		{[]string{"run", unknown}, `unknown.gmp:2:5: call of unknown function "nowhere"`},
+		{[]string{"run", "-engine", "impl", "spawn10"}, "only the model engine exists so far"},
+		{[]string{"run", "-mutants", "bogus", "spawn10"}, `unknown mutant "bogus"`},
+		{[]string{"explore", "-invariants", "NoSuch", "spawn10"}, "NoSuch"},
+		{[]string{"replay"}, "want one TRACE"},
+		{[]string{"replay", bad}, "bad.gmp:1:"},
+	} {
+		code, _, stderr := gmplab(t, c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("gmplab %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(c.args, " "), code, stderr, c.want)
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, cmd := range []string{"run", "explore", "replay", "knobs"} {
+		code, _, stderr := gmplab(t, cmd, "-h")
+		if code != 0 || !strings.Contains(stderr, "usage: gmplab "+cmd) {
+			t.Errorf("%s -h: exit %d, %q", cmd, code, stderr)
+		}
+	}
+	code, _, stderr := gmplab(t, "run", "-h")
+	for _, flag := range []string{"-procs", "-runq-size", "-global-check-period", "-schedtrace", "-seed", "-boot-schedtick"} {
+		if !strings.Contains(stderr, flag) {
+			t.Errorf("run -h does not explain %s (exit %d)", flag, code)
+		}
+	}
+}
+
+// run prints schedtrace lines and the outcome, and the same seed gives
+// the same output.
+func TestRun(t *testing.T) {
+	code, out1, stderr := gmplab(t, "run", "-procs", "2", "-schedtrace", "100us", "-seed", "7", "spawn10")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out1, "SCHED ") || !strings.Contains(out1, "outcome: exited") {
+		t.Fatalf("unexpected output:\n%s", out1)
+	}
+	_, out2, _ := gmplab(t, "run", "-procs", "2", "-schedtrace", "100us", "-seed", "7", "spawn10")
+	strip := func(s string) string { // the wall-clock time differs
+		i := strings.LastIndex(s, " (")
+		return s[:i]
+	}
+	if strip(out1) != strip(out2) {
+		t.Errorf("same seed, different output:\n%s\n---\n%s", out1, out2)
+	}
+}
+
+// explore finds a mutant's violation, writes a counterexample, and replay
+// reproduces it; without the mutant the same trace replays cleanly.
+func TestExploreReplay(t *testing.T) {
+	trace := filepath.Join(t.TempDir(), "cx.trace")
+	code, out, stderr := gmplab(t, "explore", "-q", "-mutants", "spill-drops-kicked", "-out", trace)
+	if code != 1 || !strings.Contains(out, "violation: GInOnePlace") {
+		t.Fatalf("explore: exit %d\n%s%s", code, out, stderr)
+	}
+	code, out, stderr = gmplab(t, "replay", "-q", trace)
+	if code != 1 || !strings.Contains(stderr, "GInOnePlace") {
+		t.Fatalf("replay: exit %d\n%s%s", code, out, stderr)
+	}
+	src, _ := os.ReadFile(trace)
+	fixed := strings.Replace(string(src), "# mutants: spill-drops-kicked\n", "", 1)
+	os.WriteFile(trace, []byte(fixed), 0o644)
+	code, out, stderr = gmplab(t, "replay", "-q", trace)
+	if code != 1 || !strings.Contains(stderr, "did not reproduce") || !strings.Contains(out, "every invariant held") {
+		t.Fatalf("replay on the correct model: exit %d\n%s%s", code, out, stderr)
+	}
+}
+
+func TestKnobs(t *testing.T) {
+	code, out, _ := gmplab(t, "knobs")
+	if code != 0 || !regexp.MustCompile(`(?m)^global-check-period +61 `).MatchString(out) {
+		t.Errorf("knobs: exit %d\n%s", code, out)
+	}
+}
