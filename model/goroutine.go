@@ -206,6 +206,7 @@ func describeBadPtr(w spec.Word, st *Stack) string {
 func (x *stepper) fatal(g spec.GID, reason, msg string) {
 	x.s.Fatal = msg
 	x.s.FatalG = g
+	x.s.FatalReason = reason
 	m := x.g(g).M
 	p := spec.NoP
 	if m != spec.NoM {

@@ -38,8 +38,9 @@ type State struct {
 
 	// Fatal is set when the run ended in a fatal error (a stack overflow, a
 	// failed check, a bad pointer): the message, and the G it happened on.
-	Fatal  string
-	FatalG spec.GID
+	Fatal       string
+	FatalG      spec.GID
+	FatalReason string // stack-overflow, check-failed, bad-pointer or bad-ref
 	// Exited is set when main returned: the run ended normally.
 	Exited bool
 }
@@ -74,14 +75,14 @@ type M struct {
 type G struct {
 	Status  spec.GStatus
 	M       spec.MID
-	Fn      int           // the function it started in (index into Env.Code.Funcs)
-	Preempt bool          // a preemption request is pending (gp.preempt)
+	Fn      int  // the function it started in (index into Env.Code.Funcs)
+	Preempt bool // a preemption request is pending (gp.preempt)
 	// Fresh is set when the G starts running and cleared when it completes
 	// a statement. Untimed, sysmon may only find a slice old if the G has
 	// done something in it: otherwise a G could be preempted and
 	// rescheduled forever without running, an artefact of abstract time
 	// (a real slice must last 10 ms before sysmon preempts it).
-	Fresh bool
+	Fresh   bool
 	WaitKey int           // the key it is parked on, or -1
 	WaitN   int64         // the permits it waits for
 	Left    time.Duration // what remains of the current compute or syscall

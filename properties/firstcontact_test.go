@@ -1,0 +1,271 @@
+package properties
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gmplab/gmplab/model"
+	"github.com/gmplab/gmplab/spec"
+)
+
+// First contact with the real runtime (DESIGN.md "How the forms are tied
+// together", 4; brief section 10.1-10.2).
+//
+// testdata/firstcontact/spawn is a Go program whose main spawns N
+// goroutines; each records its spawn index at the next free position of a
+// slice and calls wg.Done; main waits and prints the recorded order. Built
+// with the installed toolchain and run under GOMAXPROCS=1, its output is
+// the order in which the runtime's scheduler ran the goroutines.
+//
+// The simulator is given the same workload in the workload language and
+// the runtime's hidden start-up inputs (brief 10.1): P0's schedtick at
+// main.main's entry (4 in most runs, 5 otherwise), the G of
+// runtime.updateMaxProcsGoroutine in P0's ring and the G of
+// runtime.runFinalizers in P0's runnext, both of which just park when they
+// run. Every observed order must equal the model's prediction for one of
+// the two schedticks.
+//
+// N = 10 fits the ring. N = 300 overflows it once: one spill of 128+1 Gs
+// (the two runtime Gs, the oldest workers and the kicked one) to the
+// global tail, drained by global batches once the ring is empty. While
+// its ring of 172 drains, the schedtick % 61 fairness check fires twice
+// and takes the two runtime Gs from the global head, which the program
+// cannot see: both schedticks predict the same order. N = 380 also spills
+// once, but its ring of 252 lets the check fire four times, the last two
+// taking workers 0 and 1 out of turn at a position that depends on the
+// start-up schedtick. N = 600 spills three times, and the check and the
+// batches interleave the global queue with the ring.
+
+// firstContactRuns is the number of runs of the binary per N.
+const firstContactRuns = 20
+
+// firstContactWorkload is the spawn program in the workload language:
+// main spawns the workers (G ids in spawn order), then waits for N
+// permits on "done"; the two runtime goroutines park forever.
+func firstContactWorkload(n int) string {
+	return fmt.Sprintf(`# first contact: testdata/firstcontact/spawn/main.go with N = %d
+func main {
+    repeat %d {
+        spawn w
+    }
+    park done %d
+}
+
+func w {
+    ready done
+}
+
+# runtime.updateMaxProcsGoroutine (proc.go:7066-7084): parks when it runs.
+func runtime.updateMaxProcsGoroutine {
+    park never
+}
+
+# runtime.runFinalizers (mfinal.go): parks when it runs (no finalizers).
+func runtime.runFinalizers {
+    park never
+}
+`, n, n, n)
+}
+
+func TestFirstContactSpawnOrder(t *testing.T) {
+	start := time.Now()
+	goBin := findGoTool(t)
+	bin := buildFirstContact(t, goBin, "spawn")
+	for _, n := range []int{10, 300, 380, 600} {
+		t.Run("N="+strconv.Itoa(n), func(t *testing.T) {
+			pred := map[uint32][]int{}
+			for _, tick := range []uint32{4, 5} {
+				pred[tick] = predictSpawnOrder(t, n, tick)
+			}
+			same := slices.Equal(pred[4], pred[5])
+			matched := map[uint32]int{}
+			for run := 0; run < firstContactRuns; run++ {
+				got := runSpawnBinary(t, bin, n)
+				m4, m5 := slices.Equal(got, pred[4]), slices.Equal(got, pred[5])
+				if m4 {
+					matched[4]++
+				}
+				if m5 {
+					matched[5]++
+				}
+				if !m4 && !m5 {
+					t.Fatalf("run %d of the real runtime (GOMAXPROCS=1, N=%d) disagrees with both predictions:\n%s\n%s",
+						run+1, n, describeMismatch("schedtick 4", pred[4], got), describeMismatch("schedtick 5", pred[5], got))
+				}
+			}
+			if same {
+				t.Logf("N=%d: %d/%d runs matched the prediction (schedticks 4 and 5 predict the same order)", n, matched[4], firstContactRuns)
+			} else {
+				t.Logf("N=%d: %d runs: %d matched schedtick 4, %d matched schedtick 5 (the predictions first differ at position %d)",
+					n, firstContactRuns, matched[4], matched[5], firstDiff(pred[4], pred[5]))
+			}
+		})
+	}
+	t.Logf("first contact took %v", time.Since(start).Round(time.Millisecond))
+}
+
+// findGoTool returns the installed go command: $(go env GOROOT)/bin/go of
+// the go found on PATH, or that go itself. It skips the test without one.
+func findGoTool(t *testing.T) string {
+	t.Helper()
+	onPath, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("skipping: no go command on PATH (%v); the first-contact test builds a program with the installed toolchain", err)
+	}
+	out, err := exec.Command(onPath, "env", "GOROOT").Output()
+	if err == nil {
+		if root := strings.TrimSpace(string(out)); root != "" {
+			cand := filepath.Join(root, "bin", "go")
+			if _, err := os.Stat(cand); err == nil {
+				return cand
+			}
+		}
+	}
+	return onPath
+}
+
+// buildFirstContact builds testdata/firstcontact/<name>/main.go into a
+// temporary directory, without the race detector (which randomises
+// runnext and spill batches) whatever the test itself runs with.
+func buildFirstContact(t *testing.T, goBin, name string) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("testdata", "firstcontact", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), name)
+	cmd := exec.Command(goBin, "build", "-o", bin, "main.go")
+	cmd.Dir = dir
+	cmd.Env = append(withoutEnv(os.Environ(), "GOFLAGS", "GOTOOLCHAIN"), "GOFLAGS=", "GOTOOLCHAIN=local")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", dir, err, out)
+	}
+	return bin
+}
+
+// withoutEnv returns env without the variables named.
+func withoutEnv(env []string, names ...string) []string {
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(names, k) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// runSpawnBinary runs the spawn program with GOMAXPROCS=1 and GOGC=off
+// (and no GODEBUG: a schedtrace would change what sysmon does) and
+// returns the printed order, checked to be a permutation of 0..n-1.
+func runSpawnBinary(t *testing.T, bin string, n int) []int {
+	t.Helper()
+	cmd := exec.Command(bin, strconv.Itoa(n))
+	cmd.Env = append(withoutEnv(os.Environ(), "GOMAXPROCS", "GOGC", "GODEBUG", "GOTRACEBACK"), "GOMAXPROCS=1", "GOGC=off")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %d: %v\n%s", bin, n, err, stderr.Bytes())
+	}
+	fields := strings.Fields(string(out))
+	if len(fields) != n {
+		t.Fatalf("%s %d printed %d indexes, want %d:\n%s", bin, n, len(fields), n, out)
+	}
+	got := make([]int, n)
+	seen := make([]bool, n)
+	for i, f := range fields {
+		v, err := strconv.Atoi(f)
+		if err != nil || v < 0 || v >= n || seen[v] {
+			t.Fatalf("%s %d: position %d: %q is not a fresh index in [0, %d)", bin, n, i, f, n)
+		}
+		seen[v] = true
+		got[i] = v
+	}
+	return got
+}
+
+// predictSpawnOrder simulates the workload with P0's start-up schedtick
+// tick and returns the spawn indexes of the workers in the order of their
+// first Run.
+func predictSpawnOrder(t *testing.T, n int, tick uint32) []int {
+	t.Helper()
+	prog, err := spec.Parse(fmt.Sprintf("firstcontact-spawn-%d.gmp", n), []byte(firstContactWorkload(n)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := spec.Compile(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &model.Env{Cfg: spec.Default(1), Code: code, Timed: true}
+	boot := model.Boot{
+		Schedtick: tick,
+		Ring:      []string{"runtime.updateMaxProcsGoroutine"},
+		Runnext:   "runtime.runFinalizers",
+	}
+	res, err := model.Simulate(env, boot, model.SimOptions{Seed: 1, KeepEvents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != model.OutcomeExited {
+		t.Fatalf("simulation of N=%d, schedtick %d: %s", n, tick, res.Summary())
+	}
+	// Map G ids to spawn indexes from main's Spawn events, in order.
+	index := map[spec.GID]int{}
+	for _, ev := range res.Events {
+		if ev.Kind == "Spawn" && ev.G == 1 {
+			g, err := strconv.Atoi(strings.TrimPrefix(ev.Arg("new"), "g"))
+			if err != nil {
+				t.Fatalf("Spawn event without a new= G: %v", ev)
+			}
+			index[spec.GID(g)] = len(index)
+		}
+	}
+	if len(index) != n {
+		t.Fatalf("simulation of N=%d spawned %d workers", n, len(index))
+	}
+	var order []int
+	for _, g := range model.FirstRunOrder(res.Events) {
+		if i, ok := index[g]; ok {
+			order = append(order, i)
+		}
+	}
+	if len(order) != n {
+		t.Fatalf("simulation of N=%d ran %d of its workers", n, len(order))
+	}
+	return order
+}
+
+// describeMismatch shows where got first differs from the prediction, and
+// both sequences.
+func describeMismatch(name string, want, got []int) string {
+	i := firstDiff(want, got)
+	return fmt.Sprintf("prediction for %s: first difference at position %d: predicted %s, observed %s\n  predicted: %v\n  observed:  %v",
+		name, i, at(want, i), at(got, i), want, got)
+}
+
+func at(s []int, i int) string {
+	if i < len(s) {
+		return strconv.Itoa(s[i])
+	}
+	return "(end)"
+}
+
+// firstDiff is the first position at which a and b differ (the shorter
+// length if one is a prefix of the other).
+func firstDiff(a, b []int) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return i
+}
