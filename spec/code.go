@@ -149,6 +149,9 @@ func Compile(p *Program) (*Code, error) {
 						return errAt(s.Pos, "gomaxprocs must be in [1, %d], got %d", MaxProcs, s.N)
 					}
 				case OpSet, OpStore, OpCheck, OpRef:
+					if fc.Slots == 0 {
+						return errAt(s.Pos, "%s has no frame slots (declare one: func %s frame BYTES)", f.Name, f.Name)
+					}
 					if s.Slot < 0 || s.Slot >= fc.Slots {
 						return errAt(s.Pos, "slot %d is outside the frame of %s (%d bytes: slots 0..%d)", s.Slot, f.Name, f.Frame, fc.Slots-1)
 					}

@@ -117,7 +117,7 @@ func TestParseErrors(t *testing.T) {
 		{"slot outside frame", "func main frame 16 {\n    set 2 1\n}\n",
 			`w.gmp:2:5: slot 2 is outside the frame of main (16 bytes: slots 0..1)`},
 		{"slot in empty frame", "func main {\n    check *0 1\n}\n",
-			`w.gmp:2:5: slot 0 is outside the frame of main (0 bytes: slots 0..-1)`},
+			`w.gmp:2:5: main has no frame slots (declare one: func main frame BYTES)`},
 		{"deref star alone", "func main frame 16 {\n    check * 1\n}\n",
 			`w.gmp:2:11: expected a slot number or *slot, found "*"`},
 		{"check without value", "func main frame 16 {\n    check 0\n}\n",
