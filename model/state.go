@@ -277,9 +277,23 @@ func (s *State) Ended() bool { return s.Exited || s.Fatal != "" }
 // Deadlocked reports whether every live G is parked (checkdead's "all
 // goroutines are asleep"): nothing can ever run again.
 func (s *State) Deadlocked() bool {
-	if s.Ended() {
+	if s.Ended() || len(s.Global) > 0 {
 		return false
 	}
+	// Fast path, O(Ps + Ms): a runnable G sits on a run queue, and a
+	// running G or a G in a syscall is an M's curg (spec.GInOnePlace).
+	for i := range s.Ms {
+		if s.Ms[i].Curg != spec.NoG {
+			return false
+		}
+	}
+	for i := range s.Ps {
+		if !s.Ps[i].localEmpty() {
+			return false
+		}
+	}
+	// Nothing visible. Check every G, so that a G that a broken scheduler
+	// lost (runnable, on no queue) is not mistaken for a deadlock.
 	for i := range s.Gs {
 		switch s.Gs[i].Status {
 		case spec.GRunnable, spec.GRunning, spec.GSyscall:

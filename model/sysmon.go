@@ -176,10 +176,10 @@ func (x *stepper) advance(d time.Duration) string {
 		return "d passes a compute's or syscall's end or sysmon's wake-up"
 	}
 	x.s.Now += d
-	for i := range x.s.Gs {
-		g := &x.s.Gs[i]
-		if g.Left > 0 && x.s.progresses(spec.GID(i+1)) {
-			x.gw(spec.GID(i + 1)).Left -= d
+	// Only an M's curg computes or is in a syscall.
+	for i := range x.s.Ms {
+		if g := x.s.Ms[i].Curg; g != spec.NoG && x.g(g).Left > 0 && x.s.progresses(g) {
+			x.gw(g).Left -= d
 		}
 	}
 	return ""
@@ -203,9 +203,10 @@ func (s *State) progresses(g spec.GID) bool {
 // running compute or syscall ends or sysmon wakes; -1 if none.
 func (s *State) nextDeadline() time.Duration {
 	d := s.Sysmon.Next - s.Now
-	for i := range s.Gs {
-		if s.Gs[i].Left > 0 && s.progresses(spec.GID(i+1)) && s.Gs[i].Left < d {
-			d = s.Gs[i].Left
+	for i := range s.Ms {
+		g := s.Ms[i].Curg
+		if g != spec.NoG && s.Gs[g-1].Left > 0 && s.progresses(g) && s.Gs[g-1].Left < d {
+			d = s.Gs[g-1].Left
 		}
 	}
 	return d
