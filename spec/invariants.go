@@ -249,72 +249,51 @@ func putChecker(c *checker) {
 }
 
 func (c *checker) gIndex() error {
-	if c.gBuilt {
-		return c.gErr
-	}
-	c.gBuilt = true
-	gs := c.s.Gs
-	var maxID int32
-	for i := range gs {
-		maxID = max(maxID, int32(gs[i].ID))
-	}
-	c.gPos.reset(denseLimit(maxID, len(gs)))
-	for i := range gs {
-		id := gs[i].ID
-		if id <= NoG && c.gErr == nil {
-			c.gErr = fmt.Errorf("Gs[%d] has invalid ID %d", i, int32(id))
-		}
-		if j, ok := c.gPos.add(int32(id), int32(i)); !ok && c.gErr == nil {
-			c.gErr = fmt.Errorf("%v is listed twice in Gs (Gs[%d] and Gs[%d])", id, j, i)
-		}
+	if !c.gBuilt {
+		c.gBuilt = true
+		c.gErr = indexIDs(&c.gPos, c.s.Gs, "Gs", int32(NoG)+1, func(g *GState) GID { return g.ID })
 	}
 	return c.gErr
 }
 
 func (c *checker) pIndex() error {
-	if c.pBuilt {
-		return c.pErr
-	}
-	c.pBuilt = true
-	ps := c.s.Ps
-	var maxID int32
-	for i := range ps {
-		maxID = max(maxID, int32(ps[i].ID))
-	}
-	c.pPos.reset(denseLimit(maxID, len(ps)))
-	for i := range ps {
-		id := ps[i].ID
-		if id < 0 && c.pErr == nil {
-			c.pErr = fmt.Errorf("Ps[%d] has invalid ID %d", i, int32(id))
-		}
-		if j, ok := c.pPos.add(int32(id), int32(i)); !ok && c.pErr == nil {
-			c.pErr = fmt.Errorf("%v is listed twice in Ps (Ps[%d] and Ps[%d])", id, j, i)
-		}
+	if !c.pBuilt {
+		c.pBuilt = true
+		c.pErr = indexIDs(&c.pPos, c.s.Ps, "Ps", 0, func(p *PState) PID { return p.ID })
 	}
 	return c.pErr
 }
 
 func (c *checker) mIndex() error {
-	if c.mBuilt {
-		return c.mErr
-	}
-	c.mBuilt = true
-	ms := c.s.Ms
-	var maxID int32
-	for i := range ms {
-		maxID = max(maxID, int32(ms[i].ID))
-	}
-	c.mPos.reset(denseLimit(maxID, len(ms)))
-	for i := range ms {
-		id := ms[i].ID
-		if id < 0 && c.mErr == nil {
-			c.mErr = fmt.Errorf("Ms[%d] has invalid ID %d", i, int32(id))
-		}
-		if j, ok := c.mPos.add(int32(id), int32(i)); !ok && c.mErr == nil {
-			c.mErr = fmt.Errorf("%v is listed twice in Ms (Ms[%d] and Ms[%d])", id, j, i)
-		}
+	if !c.mBuilt {
+		c.mBuilt = true
+		c.mErr = indexIDs(&c.mPos, c.s.Ms, "Ms", 0, func(m *MState) MID { return m.ID })
 	}
 	return c.mErr
+}
+
+// indexIDs fills pos with the position of each element's ID in list and
+// returns the first ID below minID or listed twice, naming the list.
+func indexIDs[T any, ID interface {
+	fmt.Stringer
+	~int32
+}](pos *idTable, list []T, name string, minID int32, id func(*T) ID) error {
+	var maxID int32
+	for i := range list {
+		maxID = max(maxID, int32(id(&list[i])))
+	}
+	pos.reset(denseLimit(maxID, len(list)))
+	var err error
+	for i := range list {
+		v := id(&list[i])
+		if int32(v) < minID && err == nil {
+			err = fmt.Errorf("%s[%d] has invalid ID %d", name, i, int32(v))
+		}
+		if j, ok := pos.add(int32(v), int32(i)); !ok && err == nil {
+			err = fmt.Errorf("%v is listed twice in %s (%s[%d] and %s[%d])", v, name, name, j, name, i)
+		}
+	}
+	return err
 }
 
 // g returns the G with the given ID, or nil.
