@@ -5,8 +5,8 @@
 // line of space-separated indexes.
 //
 // Run it with GOMAXPROCS=1 (and GOGC=off): on a single P the goroutines
-// never run in parallel, so the plain (unsynchronised) writes are safe and
-// the order printed is the order in which the scheduler ran them.
+// never run in parallel, and the order printed is the order in which the
+// scheduler ran them.
 package main
 
 import (
@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 func main() {
@@ -28,18 +29,20 @@ func main() {
 		os.Exit(2)
 	}
 	order := make([]int, n)
-	next := 0
+	// next is claimed atomically: with asynchronous preemption a goroutine
+	// can be stopped between reading and bumping a plain counter, and
+	// another would then take the same position.
+	var next atomic.Int32
 	var wg sync.WaitGroup
 	wg.Add(n)
 	for i := 0; i < n; i++ {
 		go func() {
-			order[next] = i
-			next++
+			order[next.Add(1)-1] = i
 			wg.Done()
 		}()
 	}
 	wg.Wait()
-	if next != n {
+	if next := int(next.Load()); next != n {
 		fmt.Fprintf(os.Stderr, "spawn: %d of %d goroutines recorded\n", next, n)
 		os.Exit(1)
 	}
