@@ -57,7 +57,11 @@ func (x *stepper) runqputslow(p spec.PID, g spec.GID, m spec.MID) {
 //
 // Reference: proc.go:7293-7310 globrunqgetbatch, 7565-7592 runqputbatch.
 func (x *stepper) globrunqgetbatch(p spec.PID, m spec.MID) spec.GID {
-	n := x.cfg.GlobalBatch(len(x.s.Global))
+	// The batch rule divides by the current GOMAXPROCS, which a
+	// Gomaxprocs step may have changed from the Config's.
+	cfg := *x.cfg
+	cfg.Procs = x.s.Procs
+	n := cfg.GlobalBatch(len(x.s.Global))
 	batch := x.s.Global[:n]
 	x.s.Global = x.s.Global[n:]
 	if n > 1 {

@@ -1,0 +1,460 @@
+package impl
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/gmplab/gmplab/spec"
+)
+
+// The interpreter: a G runs a program of the workload language (spec.Code)
+// whose state lives in the G (the frames on its stack hold the program
+// counters), so that any M resumes it. Statements that touch only the G's
+// own frames (set, ref, store, check, repeat, return from a callee) run
+// together with the scheduler-visible statement before them, as in the
+// model; every other statement is one step of the M running the G.
+
+// running returns the G mp runs, if it is in GRunning, and its current
+// instruction.
+// Executed only by mp.
+func (s *Sched) running(mp *m) (*g, spec.Instr, string) {
+	gp := mp.curg
+	if gp == nil || mp.p == nil || gp.getStatus() != spec.GRunning {
+		return nil, spec.Instr{}, "the M runs no G"
+	}
+	return gp, s.instr(gp), ""
+}
+
+func (s *Sched) instr(gp *g) spec.Instr {
+	f := gp.stack.top()
+	return s.code.Funcs[f.fn].Instrs[f.pc]
+}
+
+// advancePC moves gp past its current statement and runs the local ones
+// that follow.
+// Executed only by the M running gp.
+func (s *Sched) advancePC(mp *m, gp *g) {
+	gp.fresh = false
+	gp.stack.top().pc++
+	s.normalize(mp, gp)
+}
+
+// normalize runs gp's local statements until it rests on one another
+// thread could observe. A failed check or a bad pointer ends the run.
+// Executed only by the M running gp.
+func (s *Sched) normalize(mp *m, gp *g) {
+	for {
+		f := gp.stack.top()
+		in := s.code.Funcs[f.fn].Instrs[f.pc]
+		var err error
+		switch in.Op {
+		case spec.OpSet:
+			gp.stack.execSet(in.Slot, in.N)
+		case spec.OpRef:
+			err = gp.stack.execRef(in.Slot, in.Up, in.To)
+		case spec.OpStore:
+			err = gp.stack.execStore(in.Slot, in.N)
+		case spec.OpCheck:
+			err = gp.stack.execCheck(in.Slot, in.Deref, in.N)
+		case spec.OpRepeat:
+			if in.N == 0 {
+				f.pc = in.Jump
+				continue
+			}
+			f.loops = append(f.loops, in.N)
+		case spec.OpEnd:
+			n := len(f.loops)
+			if f.loops[n-1] > 1 {
+				f.loops[n-1]--
+				f.pc = in.Jump + 1
+				continue
+			}
+			f.loops = f.loops[:n-1]
+		case spec.OpReturn:
+			if gp.stack.depth() == 1 {
+				return // Goexit
+			}
+			gp.stack.pop()
+			continue // the caller's pc is already past its call
+		case spec.OpDescend:
+			if f.n > 0 {
+				return // Call
+			}
+		case spec.OpCompute:
+			if gp.left == 0 {
+				gp.left = in.Dur
+			}
+			return
+		default:
+			return
+		}
+		if err != nil {
+			var se *StackError
+			reason := "bad-pointer"
+			if errors.As(err, &se) {
+				reason = se.Reason
+			}
+			s.setFatal(mp, gp, reason, s.pos(in)+": "+err.Error())
+			return
+		}
+		f.pc++
+	}
+}
+
+func (s *Sched) pos(in spec.Instr) string {
+	file := s.code.Prog.File
+	if file == "" {
+		file = "<input>"
+	}
+	return fmt.Sprintf("%s:%d:%d", file, in.Pos.Line, in.Pos.Col)
+}
+
+// setFatal ends the run with a fatal error on gp.
+// Can be executed by any M.
+func (s *Sched) setFatal(mp *m, gp *g, reason, msg string) {
+	s.lock.Lock()
+	if s.fatal == "" {
+		s.fatal, s.fatalG, s.fatalReason = msg, gp.id, reason
+	}
+	s.lock.Unlock()
+	pid := spec.NoP
+	if mp != nil && mp.p != nil {
+		pid = mp.p.id
+	}
+	s.tr.emit("Fatal", gp.id, pid, mid(mp), "reason", reason)
+}
+
+// spawn: newproc; the new G goes to runnext, kicking the old one, then
+// wakep.
+// Executed only by mp.
+func (s *Sched) spawn(mp *m) (string, *g) {
+	gp, in, why := s.running(mp)
+	if why != "" {
+		return why, nil
+	}
+	if in.Op != spec.OpSpawn {
+		return "the G's next statement is not spawn", nil
+	}
+	ng := s.newG(in.Fn, in.N)
+	s.runqput(mp.p, ng, true, mp)
+	s.wakep(mp)
+	s.advancePC(mp, gp)
+	return "", ng
+}
+
+// compute: the G finishes its compute statement (untimed: at once).
+// Executed only by mp.
+func (s *Sched) compute(mp *m) string {
+	gp, in, why := s.running(mp)
+	if why != "" {
+		return why
+	}
+	if in.Op != spec.OpCompute {
+		return "the G's next statement is not compute"
+	}
+	if gp.preempt.Load() && s.cfg.AsyncPreempt {
+		return "a preemption request is pending at an async safe point"
+	}
+	gp.left = 0
+	s.advancePC(mp, gp)
+	return ""
+}
+
+// call: the prologue (a pending preemption request stops the call), the
+// stack check and growth by copying, then the callee's frame.
+//
+// Reference: stack.go:1055-1222 newstack.
+// Executed only by mp.
+func (s *Sched) call(mp *m) string {
+	gp, in, why := s.running(mp)
+	if why != "" {
+		return why
+	}
+	var n int64
+	switch in.Op {
+	case spec.OpCall:
+		n = in.N
+	case spec.OpDescend:
+		n = gp.stack.top().n - 1
+	default:
+		return "the G's next statement is not a call"
+	}
+	if gp.preempt.Load() {
+		return "a preemption request is pending: the prologue preempts"
+	}
+	oldSize := gp.stack.size()
+	gp.stack.top().pc++
+	grew, err := gp.stack.push(in.Fn, s.code.Funcs[in.Fn].Frame, n, &s.cfg)
+	if err != nil {
+		gp.stack.top().pc--
+		var se *StackError
+		errors.As(err, &se)
+		s.setFatal(mp, gp, se.Reason, se.Msg)
+		return ""
+	}
+	if grew {
+		s.tr.emit("Grow", gp.id, mp.p.id, mp.id, "from", strconv.FormatInt(oldSize, 10), "to", strconv.FormatInt(gp.stack.size(), 10))
+	}
+	gp.fresh = false
+	s.normalize(mp, gp)
+	return ""
+}
+
+// gosched: the G yields (Gosched) or honours a preemption request at a
+// safe point (Preempt); it goes to the global tail and mp schedules.
+//
+// Reference: proc.go:4307-4346 goschedImpl.
+// Executed only by mp.
+func (s *Sched) gosched(mp *m, preempted bool) string {
+	gp, in, why := s.running(mp)
+	if why != "" {
+		return why
+	}
+	if preempted {
+		if !gp.preempt.Load() {
+			return "no preemption request is pending"
+		}
+		if !(in.Op == spec.OpCall || in.Op == spec.OpDescend || in.Op == spec.OpCompute && s.cfg.AsyncPreempt) {
+			return "the G is not at a safe point"
+		}
+	} else if in.Op != spec.OpGosched {
+		return "the G's next statement is not gosched"
+	}
+	gp.preempt.Store(false)
+	gp.m = nil
+	mp.curg = nil
+	if !preempted {
+		gp.stack.top().pc++ // normalized when it runs again
+	}
+	gp.setStatus(spec.GRunnable)
+	s.lock.Lock()
+	s.glob.put(gp)
+	s.lock.Unlock()
+	s.wakep(mp)
+	return ""
+}
+
+// park: the G takes its permits if they are there and runs on, else it
+// parks on the key and mp schedules.
+//
+// Reference: proc.go:4275 park_m.
+// Executed only by mp.
+func (s *Sched) park(mp *m) string {
+	gp, in, why := s.running(mp)
+	if why != "" {
+		return why
+	}
+	if in.Op != spec.OpPark {
+		return "the G's next statement is not park"
+	}
+	s.lock.Lock()
+	k := &s.keys[in.Key]
+	if k.permits >= in.N {
+		k.permits -= in.N
+		s.lock.Unlock()
+		s.advancePC(mp, gp)
+		return ""
+	}
+	gp.waitKey, gp.waitN = in.Key, in.N
+	gp.m = nil
+	mp.curg = nil
+	gp.stack.top().pc++
+	gp.setStatus(spec.GWaiting)
+	k.waiters = append(k.waiters, gp)
+	s.lock.Unlock()
+	return ""
+}
+
+// readyCandidates lists the waiters on key k that one more permit would
+// satisfy, in the order they parked.
+// sched.lock must be held.
+func (s *Sched) readyCandidates(k int) []*g {
+	key := &s.keys[k]
+	var out []*g
+	for _, w := range key.waiters {
+		if w.waitN <= key.permits+1 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// ready: the G adds a permit to its key and, if waiter (nil: none) is a
+// waiter that the permits now satisfy, makes it runnable in this P's
+// runnext. In the concurrent engine waiter is the first candidate.
+//
+// Reference: proc.go:1120-1140 ready.
+// Executed only by mp.
+func (s *Sched) ready(mp *m, waiter spec.GID) string {
+	gp, in, why := s.running(mp)
+	if why != "" {
+		return why
+	}
+	if in.Op != spec.OpReady {
+		return "the G's next statement is not ready"
+	}
+	s.lock.Lock()
+	cands := s.readyCandidates(in.Key)
+	k := &s.keys[in.Key]
+	if waiter == spec.NoG {
+		if len(cands) > 0 {
+			s.lock.Unlock()
+			return "a waiter is satisfied: name the one to wake"
+		}
+		k.permits++
+		s.lock.Unlock()
+		s.advancePC(mp, gp)
+		return ""
+	}
+	i := -1
+	for j, w := range k.waiters {
+		if w.id == waiter {
+			i = j
+		}
+	}
+	if i < 0 || k.waiters[i].waitN > k.permits+1 {
+		s.lock.Unlock()
+		return fmt.Sprintf("%v is not a waiter on this key that one more permit satisfies", waiter)
+	}
+	w := k.waiters[i]
+	k.permits += 1 - w.waitN
+	k.waiters = append(k.waiters[:i:i], k.waiters[i+1:]...)
+	w.waitKey, w.waitN = -1, 0
+	w.setStatus(spec.GRunnable)
+	s.lock.Unlock()
+	s.tr.emit("Wake", w.id, mp.p.id, mp.id, "by", gp.id.String())
+	s.runqput(mp.p, w, true, mp)
+	s.wakep(mp)
+	s.advancePC(mp, gp)
+	return ""
+}
+
+// goexit: the G ends; when it is main, the run ends.
+//
+// Reference: proc.go:4507 goexit0.
+// Executed only by mp.
+func (s *Sched) goexit(mp *m) string {
+	gp, in, why := s.running(mp)
+	if why != "" {
+		return why
+	}
+	if !(in.Op == spec.OpExit || in.Op == spec.OpReturn && gp.stack.depth() == 1) {
+		return "the G's next statement is neither exit nor its last return"
+	}
+	gp.m = nil
+	gp.left = 0
+	gp.stack = stack{}
+	mp.curg = nil
+	gp.setStatus(spec.GDead)
+	if gp.id == 1 {
+		s.lock.Lock()
+		s.exited = true
+		s.lock.Unlock()
+		s.tr.emit("Exit", gp.id, mp.p.id, mp.id)
+	}
+	return ""
+}
+
+// enterSyscall: the G enters a syscall; its P stays wired to mp [1.26].
+//
+// Reference: proc.go:4627-4716 reentersyscall.
+// Executed only by mp.
+func (s *Sched) enterSyscall(mp *m) string {
+	gp, in, why := s.running(mp)
+	if why != "" {
+		return why
+	}
+	if in.Op != spec.OpSyscall {
+		return "the G's next statement is not syscall"
+	}
+	gp.left = in.Dur
+	mp.oldp = mp.p
+	gp.setStatus(spec.GSyscall)
+	return ""
+}
+
+// exitSyscall: the G's syscall returns. Fast path: mp still holds its P.
+// Else its old P if another M blocked in a syscall holds it, else an idle
+// P, and the G runs on in the same slice; with no P the G goes to the
+// global tail and mp stops. It returns the path taken.
+//
+// Reference: proc.go:4883-5116 exitsyscall, exitsyscallTryGetP,
+// exitsyscallNoP.
+// Executed only by mp.
+func (s *Sched) exitSyscall(mp *m) (string, string) {
+	gp := mp.curg
+	if gp == nil || gp.getStatus() != spec.GSyscall {
+		return "the M is not blocked in a syscall", ""
+	}
+	oldp := mp.oldp
+	mp.oldp = nil
+	gp.left = 0
+	pp := mp.p
+	path := "fast"
+	if pp == nil {
+		path = "idle-p"
+		if oldp != nil && int(oldp.id) < s.procs && spec.PStatus(oldp.status.Load()) == spec.PRunning {
+			if holder := oldp.m; holder != nil && holder != mp {
+				if hg := holder.curg; hg != nil && hg.getStatus() == spec.GSyscall {
+					holder.p = nil
+					oldp.syscalltick.Add(1)
+					s.tr.emit("Retake", hg.id, oldp.id, mp.id, "from", holder.id.String())
+					pp = oldp
+					path = "old-p"
+				}
+			}
+		}
+		if pp == nil {
+			s.lock.Lock()
+			pp = s.pidleget()
+			s.lock.Unlock()
+		}
+		if pp == nil {
+			gp.m = nil
+			gp.stack.top().pc++
+			mp.curg = nil
+			gp.setStatus(spec.GRunnable)
+			s.lock.Lock()
+			s.glob.put(gp)
+			s.lock.Unlock()
+			s.stopm(mp)
+			return "", "no-p"
+		}
+		s.acquirep(mp, pp)
+	}
+	pp.syscalltick.Add(1)
+	gp.setStatus(spec.GRunning)
+	s.advancePC(mp, gp)
+	return "", path
+}
+
+// gc: a garbage collection: every stack safe to shrink (not in a syscall)
+// that uses less than a quarter of its size is halved.
+//
+// Reference: stack.go:1286-1335 shrinkstack.
+// Executed only by mp, with the world stopped (drive mode: always).
+func (s *Sched) gc(mp *m) string {
+	gp, in, why := s.running(mp)
+	if why != "" {
+		return why
+	}
+	if in.Op != spec.OpGC {
+		return "the G's next statement is not gc"
+	}
+	s.allglock.Lock()
+	all := append([]*g(nil), s.allg...)
+	s.allglock.Unlock()
+	for _, x := range all {
+		st := x.getStatus()
+		if st == spec.GDead || st == spec.GSyscall {
+			continue
+		}
+		old := x.stack.size()
+		if x.stack.shrink(&s.cfg) {
+			s.tr.emit("Shrink", x.id, mp.p.id, mp.id, "from", strconv.FormatInt(old, 10), "to", strconv.FormatInt(x.stack.size(), 10))
+		}
+	}
+	s.advancePC(mp, gp)
+	return ""
+}

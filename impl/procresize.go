@@ -1,0 +1,130 @@
+package impl
+
+import "github.com/gmplab/gmplab/spec"
+
+// gomaxprocs: the G on mp changes GOMAXPROCS to its statement's N: stop
+// the world, procresize, start the world, with the model's rules (see
+// model/procresize.go): running Gs are preempted into their own P's
+// runnext; Ps held by Ms in syscalls are taken; every other M with a P
+// stops; destroyed Ps push their ring (tail first) and then their runnext
+// onto the global head; Ps with local work get an M (their previous one if
+// idle), the others go idle in increasing order; then wakep.
+//
+// Reference: proc.go:4331-4334, 5947-6020 p.destroy, 6030-6251 procresize.
+// Executed only by mp. Drive mode runs one step at a time, so the world is
+// stopped by construction; the concurrent engine must stop it first.
+func (s *Sched) gomaxprocs(mp *m) (string, int, int) {
+	gp, in, why := s.running(mp)
+	if why != "" {
+		return why, 0, 0
+	}
+	if in.Op != spec.OpGomaxprocs {
+		return "the G's next statement is not gomaxprocs", 0, 0
+	}
+	n := int(in.N)
+	old := s.procs
+	oldm := map[*p]*m{}
+	// Stop the world.
+	for _, om := range s.allm {
+		if om == mp || om.p == nil {
+			continue
+		}
+		pp := om.p
+		oldm[pp] = om
+		if og := om.curg; og != nil {
+			if og.getStatus() == spec.GSyscall {
+				om.p = nil
+				pp.syscalltick.Add(1)
+				pp.m = nil
+				continue
+			}
+			og.m = nil
+			og.preempt.Store(false)
+			om.curg = nil
+			og.setStatus(spec.GRunnable)
+			s.runqput(pp, og, true, om)
+		}
+		if om.spinning {
+			om.spinning = false
+			s.nmspinning.Add(-1)
+		}
+		pp.m = nil
+		s.stopm(om)
+	}
+	s.lock.Lock()
+	s.pidle = s.pidle[:0]
+	s.npidle.Store(0)
+	s.needspinning.Store(false)
+
+	// procresize.
+	for len(s.allp) < n {
+		s.allp = append(s.allp, s.newP(spec.PID(len(s.allp))))
+	}
+	for i := old; i < n; i++ {
+		s.allp[i].status.Store(uint32(spec.PIdle))
+	}
+	for i := n; i < old; i++ {
+		pp := s.allp[i]
+		dq := pp.runq.runqdrain()
+		drained := dq.slice() // runnext first, then the ring
+		for j := len(drained) - 1; j >= 0; j-- {
+			s.glob.putHead(drained[j])
+		}
+		pp.m = nil
+		pp.status.Store(uint32(spec.PDead))
+	}
+	myp := mp.p
+	if int(myp.id) >= n {
+		myp.m = nil
+		s.acquirep(mp, s.allp[0])
+		myp = s.allp[0]
+	}
+	s.procs = n
+	s.glob.setProcs(n)
+	var needM []*p
+	for i := n - 1; i >= 0; i-- {
+		pp := s.allp[i]
+		if pp == myp {
+			continue
+		}
+		pp.status.Store(uint32(spec.PIdle))
+		if pp.runq.runqempty() {
+			continue
+		}
+		if om := oldm[pp]; om != nil && s.takeIdleM(om) {
+			s.acquirep(om, pp)
+			continue
+		}
+		needM = append(needM, pp)
+	}
+	s.lock.Unlock()
+	// runtime hands out Ms in increasing P order (runnablePsNeedM).
+	for i := len(needM) - 1; i >= 0; i-- {
+		s.startm(needM[i], false, mp)
+	}
+	s.lock.Lock()
+	for i := range n {
+		pp := s.allp[i]
+		if pp != myp && spec.PStatus(pp.status.Load()) == spec.PIdle && pp.m == nil {
+			s.pidleput(pp, mp)
+		}
+	}
+	s.lock.Unlock()
+	// Start the world.
+	s.wakep(mp)
+	s.advancePC(mp, gp)
+	return "", old, n
+}
+
+// takeIdleM removes mp from the idle-M list if it is there (mgetSpecific).
+// sched.lock must be held.
+func (s *Sched) takeIdleM(mp *m) bool {
+	for i, im := range s.midle {
+		if im == mp {
+			s.midle = append(s.midle[:i:i], s.midle[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+

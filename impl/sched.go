@@ -1,0 +1,181 @@
+package impl
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/gmplab/gmplab/spec"
+)
+
+// Sched is one run of a workload: the scheduler's shared state (the
+// runtime's schedt plus allp, allm and allg).
+//
+// # Locking
+//
+// lock is sched.lock. It guards the global run queue (glob), the idle P
+// and idle M stacks (pidle, midle), allm, procs and the park/ready keys'
+// permits and waiters (a single lock keeps ready's "add a permit, pick a
+// waiter, make it runnable" atomic). nmspinning and needspinning are
+// atomics, read without the lock (the "Worker thread parking/unparking"
+// protocol of proc.go: submitters publish work and then check
+// nmspinning; spinners decrement nmspinning and then check for work).
+// allp changes only with the world stopped. A P's local run queue is
+// lock-free (runq.go). allg is guarded by allglock.
+type Sched struct {
+	cfg  spec.Config
+	code *spec.Code
+
+	lock         sync.Mutex // sched.lock
+	glob         globrunq   // the global run queue; guarded by lock
+	pidle        []*p       // idle Ps, most recently idled last; guarded by lock
+	npidle       atomicInt32
+	midle        []*m // idle Ms, most recently parked last; guarded by lock
+	nmspinning   atomicInt32
+	needspinning atomicBool
+	procs        int // GOMAXPROCS; guarded by lock, changed only with the world stopped
+
+	allp []*p // every P ever created, by ID; dead ones stay (an M in a syscall may hold one)
+	allm []*m // every M ever created, by ID; guarded by lock
+
+	allglock sync.Mutex
+	allg     []*g // every G ever created, by ID-1; guarded by allglock
+
+	keys []key // park/ready keys, indexed like code.Keys; guarded by lock
+
+	// The end of the run: main exited, or a fatal error. Guarded by lock.
+	exited      bool
+	fatal       string
+	fatalG      spec.GID
+	fatalReason string
+
+	tr tracer
+}
+
+// p is a processor: the resource an M must hold to run Go code.
+type p struct {
+	id spec.PID
+
+	// status is a spec.PStatus. Changed by the M that holds it, or under
+	// lock when it goes to or comes from the idle list.
+	status atomicUint32
+
+	// m is the M holding it, or nil. Written under lock (acquirep,
+	// releasep, pidleput) or by its own M.
+	m *m
+
+	runq runq // lock-free; see runq.go
+
+	// schedtick counts the slices started on this P (execute with
+	// !inheritTime). Written only by the owner M; read by sysmon
+	// (atomically: it only compares it).
+	schedtick atomicUint32
+	// syscalltick counts syscall exits and retakes. Written by the owner M
+	// or by whoever takes the P from it.
+	syscalltick atomicUint32
+}
+
+// m is a worker thread. In drive mode it is only this record; the
+// concurrent engine gives each m a goroutine.
+type m struct {
+	id       spec.MID
+	p        *p // the P it holds; written by itself, or by startm before it runs
+	curg     *g // the G it runs or whose syscall blocks it
+	spinning bool
+	oldp     *p // the P it held when its G entered a syscall
+}
+
+// key is a park/ready key: a count of permits and the Gs waiting for them,
+// in the order they parked.
+type key struct {
+	permits int64
+	waiters []*g
+}
+
+// Boot describes the state at main.main's entry that a workload does not
+// say (the same as the model's Boot): P0's schedtick and the runtime's own
+// goroutines in P0's ring and runnext.
+type Boot struct {
+	Schedtick uint32
+	Ring      []string
+	Runnext   string
+}
+
+// newSched builds the state in which g1 starts running main on m0 and p0,
+// with the other Ps idle, as the model's Init does.
+func newSched(cfg spec.Config, code *spec.Code, boot Boot, trace bool) (*Sched, error) {
+	if code == nil {
+		return nil, fmt.Errorf("impl: no workload")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Sched{cfg: cfg, code: code, procs: cfg.Procs, keys: make([]key, len(code.Keys))}
+	s.tr.on = trace
+	s.glob.init(&s.lock, cfg)
+	for i := range cfg.Procs {
+		s.allp = append(s.allp, s.newP(spec.PID(i)))
+	}
+	// runtime.procresize at start-up puts Ps n-1..1 on the idle list in
+	// increasing order: the top of the stack is the highest ID.
+	s.lock.Lock()
+	for i := 1; i < cfg.Procs; i++ {
+		s.pidleput(s.allp[i], nil)
+	}
+	s.lock.Unlock()
+	m0 := &m{id: 0}
+	s.allm = []*m{m0}
+	s.acquirep(m0, s.allp[0])
+	s.allp[0].schedtick.Store(boot.Schedtick)
+	main := s.newG(code.Main, 0)
+	main.setStatus(spec.GRunning)
+	main.m = m0
+	m0.curg = main
+	if len(boot.Ring) > cfg.RunqSize {
+		return nil, fmt.Errorf("impl: %d boot Gs do not fit a ring of %d", len(boot.Ring), cfg.RunqSize)
+	}
+	for _, name := range boot.Ring {
+		fn := code.FuncIndex(name)
+		if fn < 0 {
+			return nil, fmt.Errorf("impl: boot function %q is not in the workload", name)
+		}
+		s.allp[0].runq.runqput(s.newG(fn, 0), false, &s.glob)
+	}
+	if boot.Runnext != "" {
+		fn := code.FuncIndex(boot.Runnext)
+		if fn < 0 {
+			return nil, fmt.Errorf("impl: boot function %q is not in the workload", boot.Runnext)
+		}
+		s.allp[0].runq.runqput(s.newG(fn, 0), true, &s.glob)
+	}
+	s.normalize(m0, main)
+	return s, nil
+}
+
+func (s *Sched) newP(id spec.PID) *p {
+	pp := &p{id: id}
+	pp.runq.init(s.cfg)
+	pp.status.Store(uint32(spec.PIdle))
+	return pp
+}
+
+// newG creates a runnable-to-be G running function fn with argument n and
+// a StackMin stack holding fn's frame.
+//
+// Reference: proc.go:5313-5427 newproc1.
+func (s *Sched) newG(fn int, n int64) *g {
+	s.allglock.Lock()
+	defer s.allglock.Unlock()
+	id := spec.GID(len(s.allg) + 1)
+	f := &s.code.Funcs[fn]
+	gp := &g{id: id, fn: fn, waitKey: -1}
+	gp.stack = newStack(id, fn, f.Frame, n, &s.cfg, codeNames(s.code))
+	gp.setStatus(spec.GRunnable)
+	s.allg = append(s.allg, gp)
+	return gp
+}
+
+func (s *Sched) ended() bool {
+	s.lock.Lock()
+	defer s.lock.Unlock()
+	return s.exited || s.fatal != ""
+}

@@ -1,0 +1,84 @@
+package impl
+
+import "github.com/gmplab/gmplab/spec"
+
+// inSyscall returns the G in a syscall on the M that holds pp, or nil.
+// Can be executed by any M or sysmon (the answer may be stale at once in
+// the concurrent engine; retake re-checks under the G's status).
+func (s *Sched) inSyscall(pp *p) *g {
+	if spec.PStatus(pp.status.Load()) != spec.PRunning || pp.m == nil {
+		return nil
+	}
+	if gp := pp.m.curg; gp != nil && gp.getStatus() == spec.GSyscall {
+		return gp
+	}
+	return nil
+}
+
+// preemptone sets the preempt flag of the G running on pp.
+//
+// Reference: proc.go:6843-6895 preemptone (gives up if the P has no M, the
+// M runs no G, or the G is in a syscall).
+// Called only by sysmon (or the world stopper).
+func (s *Sched) preemptone(pp *p) bool {
+	if spec.PStatus(pp.status.Load()) != spec.PRunning || pp.m == nil {
+		return false
+	}
+	gp := pp.m.curg
+	if gp == nil || gp.getStatus() != spec.GRunning {
+		return false
+	}
+	gp.preempt.Store(true) // store, read by the G's M at its next safe point
+	s.tr.emit("PreemptRequest", gp.id, pp.id, spec.NoM)
+	return true
+}
+
+// retake takes pp from the M blocked in a syscall on it and hands it off.
+//
+// Reference: proc.go:6710-6716 (takeP, syscalltick++, handoffp).
+// Called only by sysmon.
+func (s *Sched) retake(pp *p) {
+	mp := pp.m
+	gp := mp.curg
+	mp.p = nil
+	pp.m = nil
+	pp.syscalltick.Add(1)
+	s.tr.emit("Retake", gp.id, pp.id, spec.NoM, "from", mp.id.String())
+	s.handoffp(pp, nil)
+}
+
+// sysmonPreempt (untimed): sysmon finds pp's slice old and requests the
+// preemption of its G, which must have run a statement in its slice.
+// Called only by sysmon.
+func (s *Sched) sysmonPreempt(pid spec.PID) string {
+	if pid < 0 || int(pid) >= s.procs {
+		return "no such P"
+	}
+	pp := s.allp[pid]
+	if spec.PStatus(pp.status.Load()) != spec.PRunning || pp.m == nil {
+		return "the P runs no G"
+	}
+	gp := pp.m.curg
+	if gp == nil || gp.getStatus() != spec.GRunning || gp.preempt.Load() {
+		return "the P runs no G without a pending request"
+	}
+	if gp.fresh {
+		return "the G has not run a statement in its slice yet"
+	}
+	s.preemptone(pp)
+	return ""
+}
+
+// sysmonRetake (untimed): sysmon retakes pp from the syscall of its M's G.
+// Called only by sysmon.
+func (s *Sched) sysmonRetake(pid spec.PID) string {
+	if pid < 0 || int(pid) >= s.procs {
+		return "no such P"
+	}
+	pp := s.allp[pid]
+	if s.inSyscall(pp) == nil {
+		return "the P's M is not blocked in a syscall"
+	}
+	s.retake(pp)
+	return ""
+}

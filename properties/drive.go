@@ -1,0 +1,52 @@
+// Package properties runs gmplab's forms side by side: the reference
+// model (package model) and the implementation (package impl), and both
+// against the real Go runtime. The harness is in ordinary files so that
+// the command line can use it; the tests are in _test files.
+package properties
+
+import (
+	"fmt"
+
+	"github.com/gmplab/gmplab/impl"
+	"github.com/gmplab/gmplab/model"
+)
+
+// ApplyToDrive applies a model action to the implementation in drive
+// mode: the action of the same name with the same parameters.
+func ApplyToDrive(d *impl.Drive, a model.Action) error {
+	switch a := a.(type) {
+	case model.Schedule:
+		return d.Schedule(a.M)
+	case model.Steal:
+		return d.Steal(a.M, a.Victim, a.Round)
+	case model.Compute:
+		return d.Compute(a.M)
+	case model.Call:
+		return d.Call(a.M)
+	case model.Spawn:
+		return d.Spawn(a.M)
+	case model.Gosched:
+		return d.Gosched(a.M)
+	case model.Preempt:
+		return d.Preempt(a.M)
+	case model.Park:
+		return d.Park(a.M)
+	case model.Ready:
+		return d.Ready(a.M, a.Waiter)
+	case model.EnterSyscall:
+		return d.EnterSyscall(a.M)
+	case model.ExitSyscall:
+		return d.ExitSyscall(a.M)
+	case model.GC:
+		return d.GC(a.M)
+	case model.Goexit:
+		return d.Goexit(a.M)
+	case model.Gomaxprocs:
+		return d.Gomaxprocs(a.M)
+	case model.SysmonPreempt:
+		return d.SysmonPreempt(a.P)
+	case model.SysmonRetake:
+		return d.SysmonRetake(a.P)
+	}
+	return fmt.Errorf("the implementation's drive mode has no %s (it is untimed)", a.Kind())
+}
