@@ -136,6 +136,11 @@ func (s *Sched) spawn(mp *m) (string, *g) {
 	if in.Op != spec.OpSpawn {
 		return "the G's next statement is not spawn", nil
 	}
+	f := &s.code.Funcs[in.Fn]
+	if _, ok := s.cfg.InitialStack(f.Frame); !ok {
+		s.setFatal(mp, gp, "stack-overflow", s.cfg.FirstFrameOverflow(f.Name, f.Frame))
+		return "", nil
+	}
 	ng := s.newG(in.Fn, in.N)
 	s.runqput(mp.p, ng, true, mp)
 	s.wakep(mp)

@@ -127,4 +127,3 @@ func (s *Sched) takeIdleM(mp *m) bool {
 	}
 	return false
 }
-

@@ -122,6 +122,13 @@ func newSched(cfg spec.Config, code *spec.Code, boot Boot, trace bool) (*Sched, 
 		s.pidleput(s.allp[i], nil)
 	}
 	s.lock.Unlock()
+	for _, name := range append(append([]string{code.Funcs[code.Main].Name}, boot.Ring...), boot.Runnext) {
+		if fn := code.FuncIndex(name); fn >= 0 {
+			if _, ok := cfg.InitialStack(code.Funcs[fn].Frame); !ok {
+				return nil, fmt.Errorf("impl: %s", cfg.FirstFrameOverflow(name, code.Funcs[fn].Frame))
+			}
+		}
+	}
 	m0 := &m{id: 0}
 	s.allm = []*m{m0}
 	s.acquirep(m0, s.allp[0])

@@ -234,14 +234,9 @@ func codeNames(code *spec.Code) func(int) string {
 // generation 0 of gid's address range. names gives function names for
 // messages and for project (nil: "fn<index>").
 //
-// Like the model's newG, the doubling also stops once the size exceeds
-// StackMax, so a first frame too large for StackMax gives a stack larger
-// than StackMax rather than an overflow (where the runtime's first
-// prologue would overflow); a caller that wants the runtime's behaviour
-// checks size() > StackMax. Unlike the model, if even that stack is
-// smaller than the frame (a StackMax below frame + guard), it keeps
-// doubling until the frame fits: the model's stack would have SP below
-// Lo, which bytes cannot hold.
+// The size is spec.Config.InitialStack's; the caller has checked that it
+// fits StackMax (a first frame that does not is a fatal stack overflow,
+// which the scheduler reports without creating the G).
 //
 // Reference: proc.go:5313-5427 newproc1, malg(stackMin).
 //
@@ -261,13 +256,9 @@ func (s *stack) init(gid spec.GID, fn int, frameSize, n int64, cfg *spec.Config,
 	if s.buf != nil {
 		panic("impl: stack.init of a stack in use")
 	}
-	size := cfg.StackMin
-	for size < frameSize+cfg.StackGuard && size <= cfg.StackMax {
-		size *= 2
-	}
-	for size < frameSize {
-		size *= 2
-	}
+	// Callers check that the size fits StackMax (spec.Config.InitialStack)
+	// and report a fatal stack overflow otherwise.
+	size, _ := cfg.InitialStack(frameSize)
 	lo, hi := spec.StackRegion(gid, 0, size)
 	buf := stackalloc(size)
 	*s = stack{gid: gid, lo: lo, hi: hi, buf: buf, mem: buf.b, frames: s.frames[:0], names: names, mut: stackMutants}

@@ -92,14 +92,15 @@ func TestNewStackSize(t *testing.T) {
 		checkStack(t, &s, cfg)
 	}
 
-	// A StackMax below the first frame: as the model, a stack past
-	// StackMax rather than an overflow; unlike it, one the frame fits.
+	// A first frame that needs more than StackMax: the G's first prologue
+	// would overflow. spec.Config.InitialStack says so, and the scheduler
+	// reports the fatal error instead of calling newStack.
 	small := testCfg()
 	small.StackMin, small.StackGuard, small.StackMax = 128, 113, 129
-	for _, tc := range []struct{ frame, want int64 }{{16, 256}, {1024, 1024}, {1000, 1024}} {
-		s := newStack(1, 0, tc.frame/8*8, 0, small, nil)
-		if s.size() != tc.want || s.sp() < s.lo {
-			t.Errorf("stack-max 129, frame %d: stack %d bytes, sp-lo %d; want %d", tc.frame, s.size(), int64(s.sp()-s.lo), tc.want)
+	for _, tc := range []struct{ frame, want int64 }{{16, 256}, {1024, 2048}, {1000, 2048}} {
+		size, ok := small.InitialStack(tc.frame)
+		if ok || size != tc.want {
+			t.Errorf("stack-max 129, frame %d: InitialStack = %d, %t; want %d, false", tc.frame, size, ok, tc.want)
 		}
 	}
 }

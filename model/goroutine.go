@@ -222,11 +222,7 @@ func (x *stepper) fatal(g spec.GID, reason, msg string) {
 // Reference: proc.go:5313-5427 newproc1, malg(stackMin).
 func (x *stepper) newG(fn int, n int64) spec.GID {
 	id := spec.GID(len(x.s.Gs) + 1)
-	frame := x.code.Funcs[fn].Frame
-	size := x.cfg.StackMin
-	for size < frame+x.cfg.StackGuard && size <= x.cfg.StackMax {
-		size *= 2
-	}
+	size, _ := x.cfg.InitialStack(x.code.Funcs[fn].Frame) // callers check it fits
 	lo, hi := spec.StackRegion(id, 0, size)
 	g := G{
 		Status:  spec.GRunnable,
@@ -251,6 +247,11 @@ func (x *stepper) spawn(m spec.MID) string {
 	}
 	if in.Op != spec.OpSpawn {
 		return "the G's next statement is not spawn"
+	}
+	f := &x.code.Funcs[in.Fn]
+	if _, ok := x.cfg.InitialStack(f.Frame); !ok {
+		x.fatal(g, "stack-overflow", x.cfg.FirstFrameOverflow(f.Name, f.Frame))
+		return ""
 	}
 	ng := x.newG(in.Fn, in.N)
 	p := x.m(m).P

@@ -211,6 +211,13 @@ func Init(env *Env, boot Boot) (State, error) {
 	s.Ps[0].M = 0
 	s.Ps[0].Schedtick = boot.Schedtick
 	s.Ms = []M{{P: 0, Curg: 1, OldP: spec.NoP}}
+	for _, name := range append(append([]string{env.Code.Funcs[env.Code.Main].Name}, boot.Ring...), boot.Runnext) {
+		if fn := env.Code.FuncIndex(name); fn >= 0 {
+			if _, ok := cfg.InitialStack(env.Code.Funcs[fn].Frame); !ok {
+				return State{}, fmt.Errorf("model.Init: %s", cfg.FirstFrameOverflow(name, env.Code.Funcs[fn].Frame))
+			}
+		}
+	}
 	x := newStepper(s)
 	main := x.newG(env.Code.Main, 0)
 	x.gw(main).Status = spec.GRunning

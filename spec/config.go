@@ -245,3 +245,24 @@ func (c Config) StealCount(n int) int {
 	}
 	return n - n/2
 }
+
+// InitialStack is the stack size of a new G whose first function has a
+// frame of the given bytes: StackMin, doubled until the frame and the
+// guard fit, as the function's first prologue would grow it (newproc1
+// allocates stackMin, stack.go:1177-1191 doubles). ok is false when that
+// size passes StackMax: the G's first prologue would be a fatal stack
+// overflow.
+func (c Config) InitialStack(frame int64) (size int64, ok bool) {
+	size = c.StackMin
+	for size < frame+c.StackGuard {
+		size *= 2
+	}
+	return size, size <= c.StackMax
+}
+
+// FirstFrameOverflow is the fatal error of a G whose first frame does not
+// fit StackMax (see InitialStack).
+func (c Config) FirstFrameOverflow(fn string, frame int64) string {
+	size, _ := c.InitialStack(frame)
+	return fmt.Sprintf("runtime: goroutine stack exceeds %d-byte limit; fatal error: stack overflow (a new goroutine running %s needs %d bytes for its %d-byte frame)", c.StackMax, fn, size, frame)
+}
