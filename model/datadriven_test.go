@@ -41,93 +41,108 @@ import (
 //	    Run every invariant of spec.All on the snapshot.
 func TestMechanisms(t *testing.T) {
 	datadriven.Walk(t, "testdata/mechanisms", func(t *testing.T, path string) {
-		var s State
-		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-			if d.Cmd != "init" && s.Env == nil {
-				d.Fatalf(t, "%s before init", d.Cmd)
-			}
-			switch d.Cmd {
-			case "init":
-				var err error
-				s, err = ddInit(t, d)
-				if err != nil {
-					return "error: " + err.Error() + "\n"
-				}
-				return Describe(s)
-			case "step":
-				only := ddOnly(d)
-				var out strings.Builder
-				for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
-					line = strings.TrimSpace(line)
-					if line == "" || strings.HasPrefix(line, "#") {
-						continue
-					}
-					times := 1
-					if i := strings.LastIndex(line, " x"); i > 0 {
-						if n, err := strconv.Atoi(line[i+2:]); err == nil {
-							times, line = n, line[:i]
-						}
-					}
-					a, err := ParseAction(line)
-					if err != nil {
-						d.Fatalf(t, "%v", err)
-					}
-					for range times {
-						ns, evs, err := StepTrace(s, a)
-						if err != nil {
-							fmt.Fprintf(&out, "error: %v\n", err)
-							break
-						}
-						ddEvents(&out, evs, only)
-						s = ns
-						ddCheck(t, d, s)
-					}
-				}
-				return out.String()
-			case "run":
-				steps := 100000
-				d.MaybeScanArgs(t, "steps", &steps)
-				only := ddOnly(d)
-				var out strings.Builder
-				for range steps {
-					en := Enabled(s)
-					if len(en) == 0 {
-						break
-					}
-					ns, evs, err := StepTrace(s, en[0])
-					if err != nil {
-						d.Fatalf(t, "%v", err)
-					}
-					ddEvents(&out, evs, only)
-					s = ns
-					ddCheck(t, d, s)
-				}
-				if s.Deadlocked() {
-					out.WriteString("deadlock: all goroutines are asleep\n")
-				}
-				return out.String()
-			case "state":
-				return Describe(s)
-			case "enabled":
-				var out strings.Builder
-				for _, a := range Enabled(s) {
-					fmt.Fprintln(&out, a)
-				}
-				return out.String()
-			case "check":
-				snap := s.Snapshot()
-				if err := spec.All(&snap); err != nil {
-					return "violation: " + err.Error() + "\n"
-				}
-				return "ok\n"
-			}
-			d.Fatalf(t, "unknown command %q", d.Cmd)
-			return ""
-		})
+		datadriven.RunTest(t, path, mechanismsHandler())
 	})
 }
 
-func ddInit(t *testing.T, d *datadriven.TestData) (State, error) {
+// ddMutantOverride switches model mutants on in every scenario
+// (TestMutantsCaught); zero otherwise.
+var ddMutantOverride Mutants
+
+// mechanismsHandler returns the command handler of one scenario file.
+func mechanismsHandler() func(t *testing.T, d *datadriven.TestData) string {
+	var s State
+	return func(t *testing.T, d *datadriven.TestData) string {
+		return mechanismsCommand(t, d, &s)
+	}
+}
+
+func mechanismsCommand(t testing.TB, d *datadriven.TestData, sp *State) string {
+	s := *sp
+	defer func() { *sp = s }()
+	if d.Cmd != "init" && s.Env == nil {
+		d.Fatalf(t, "%s before init", d.Cmd)
+	}
+	switch d.Cmd {
+	case "init":
+		var err error
+		s, err = ddInit(t, d)
+		if err != nil {
+			return "error: " + err.Error() + "\n"
+		}
+		return Describe(s)
+	case "step":
+		only := ddOnly(d)
+		var out strings.Builder
+		for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			times := 1
+			if i := strings.LastIndex(line, " x"); i > 0 {
+				if n, err := strconv.Atoi(line[i+2:]); err == nil {
+					times, line = n, line[:i]
+				}
+			}
+			a, err := ParseAction(line)
+			if err != nil {
+				d.Fatalf(t, "%v", err)
+			}
+			for range times {
+				ns, evs, err := StepTrace(s, a)
+				if err != nil {
+					fmt.Fprintf(&out, "error: %v\n", err)
+					break
+				}
+				ddEvents(&out, evs, only)
+				s = ns
+				ddCheck(t, d, s)
+			}
+		}
+		return out.String()
+	case "run":
+		steps := 100000
+		d.MaybeScanArgs(t, "steps", &steps)
+		only := ddOnly(d)
+		var out strings.Builder
+		for range steps {
+			en := Enabled(s)
+			if len(en) == 0 {
+				break
+			}
+			ns, evs, err := StepTrace(s, en[0])
+			if err != nil {
+				d.Fatalf(t, "%v", err)
+			}
+			ddEvents(&out, evs, only)
+			s = ns
+			ddCheck(t, d, s)
+		}
+		if s.Deadlocked() {
+			out.WriteString("deadlock: all goroutines are asleep\n")
+		}
+		return out.String()
+	case "state":
+		return Describe(s)
+	case "enabled":
+		var out strings.Builder
+		for _, a := range Enabled(s) {
+			fmt.Fprintln(&out, a)
+		}
+		return out.String()
+	case "check":
+		snap := s.Snapshot()
+		if err := spec.All(&snap); err != nil {
+			return "violation: " + err.Error() + "\n"
+		}
+		return "ok\n"
+	}
+	d.Fatalf(t, "unknown command %q", d.Cmd)
+	return ""
+}
+
+func ddInit(t testing.TB, d *datadriven.TestData) (State, error) {
 	cfg := spec.Default(1)
 	env := &Env{}
 	var boot Boot
@@ -158,6 +173,7 @@ func ddInit(t *testing.T, d *datadriven.TestData) (State, error) {
 		}
 	}
 	env.Cfg = cfg
+	env.Mutants |= ddMutantOverride
 	prog, err := spec.Parse("init@"+d.Pos, []byte(d.Input))
 	if err != nil {
 		return State{}, err
@@ -193,9 +209,9 @@ func ddEvents(out *strings.Builder, evs []spec.Event, only map[string]bool) {
 
 // ddCheck fails the test if a step broke an invariant: every scenario
 // must keep all of spec.All, whatever else it checks.
-func ddCheck(t *testing.T, d *datadriven.TestData, s State) {
-	if s.Env.Mutants != 0 {
-		return
+func ddCheck(t testing.TB, d *datadriven.TestData, s State) {
+	if s.Env.Mutants&^ddMutantOverride != 0 {
+		return // the scenario itself switches a mutant on, to show what it breaks
 	}
 	snap := s.Snapshot()
 	if err := spec.All(&snap); err != nil {
