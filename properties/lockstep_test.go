@@ -89,50 +89,82 @@ func lockstepConfig(rng *rand.Rand) spec.Config {
 func lockstepWalk(code *spec.Code, seed uint64, steps int) string {
 	rng := rand.New(rand.NewPCG(seed, 0x6c6f636b))
 	cfg := lockstepConfig(rng)
-	ms, err := model.Init(&model.Env{Cfg: cfg, Code: code}, model.Boot{})
-	if err != nil {
-		return err.Error()
+	ls, msg := newLockstep(cfg, code, model.Boot{})
+	if msg != "" {
+		return msg
 	}
-	d, err := impl.NewDrive(cfg, code, impl.Boot{}, true)
-	if err != nil {
-		return err.Error()
-	}
-	var trail []string
-	report := func(format string, args ...any) string {
-		return fmt.Sprintf("config %s\nactions:\n  %s\n%s", cfg, strings.Join(trail, "\n  "), fmt.Sprintf(format, args...))
-	}
-	opts := []cmp.Option{cmpopts.EquateEmpty()}
-	if diff := cmp.Diff(ms.Snapshot(), d.Snapshot(), opts...); diff != "" {
-		return report("initial snapshots differ (-model +impl):\n%s", diff)
-	}
-	d.Events()
 	for range steps {
-		en := model.Enabled(ms)
+		en := model.Enabled(ls.ms)
 		if len(en) == 0 {
 			break
 		}
-		a := en[rng.IntN(len(en))]
-		trail = append(trail, a.String())
-		next, mevs, err := model.StepTrace(ms, a)
-		if err != nil {
-			return report("model refused its own enabled action: %v", err)
-		}
-		if err := ApplyToDrive(d, a); err != nil {
-			return report("impl refused %v: %v", a, err)
-		}
-		ms = next
-		msnap, isnap := ms.Snapshot(), d.Snapshot()
-		if err := spec.All(&isnap); err != nil {
-			return report("impl broke an invariant: %v", err)
-		}
-		if !sameSnapshot(msnap, isnap) {
-			return report("snapshots differ after %v (-model +impl):\n%s", a, cmp.Diff(msnap, isnap, opts...))
-		}
-		if diff := cmp.Diff(mevs, d.Events(), opts...); diff != "" {
-			return report("events differ after %v (-model +impl):\n%s", a, diff)
+		if msg := ls.step(en[rng.IntN(len(en))]); msg != "" {
+			return msg
 		}
 	}
 	return ""
+}
+
+// lockstep holds the model and the implementation's drive mode at the
+// same point of the same run.
+type lockstep struct {
+	cfg   spec.Config
+	ms    model.State
+	d     *impl.Drive
+	trail []model.Action
+}
+
+// newLockstep starts both forms and compares their initial states.
+func newLockstep(cfg spec.Config, code *spec.Code, boot model.Boot) (*lockstep, string) {
+	ms, err := model.Init(&model.Env{Cfg: cfg, Code: code}, boot)
+	if err != nil {
+		return nil, err.Error()
+	}
+	d, err := impl.NewDrive(cfg, code, impl.Boot{Schedtick: boot.Schedtick, Ring: boot.Ring, Runnext: boot.Runnext}, true)
+	if err != nil {
+		return nil, err.Error()
+	}
+	ls := &lockstep{cfg: cfg, ms: ms, d: d}
+	if msnap, isnap := ms.Snapshot(), d.Snapshot(); !sameSnapshot(msnap, isnap) {
+		return nil, ls.report("initial snapshots differ (-model +impl):\n%s", cmp.Diff(msnap, isnap, cmpopts.EquateEmpty()))
+	}
+	d.Events()
+	return ls, ""
+}
+
+// step applies a to both forms and compares: the implementation accepts
+// what the model enables, keeps every invariant, and has the same
+// snapshot and the same trace events. It returns "" or what went wrong,
+// with the config and the actions so far.
+func (ls *lockstep) step(a model.Action) string {
+	ls.trail = append(ls.trail, a)
+	next, mevs, err := model.StepTrace(ls.ms, a)
+	if err != nil {
+		return ls.report("model refused %v: %v", a, err)
+	}
+	if err := ApplyToDrive(ls.d, a); err != nil {
+		return ls.report("impl refused %v: %v", a, err)
+	}
+	ls.ms = next
+	msnap, isnap := ls.ms.Snapshot(), ls.d.Snapshot()
+	if err := spec.All(&isnap); err != nil {
+		return ls.report("impl broke an invariant: %v", err)
+	}
+	if !sameSnapshot(msnap, isnap) {
+		return ls.report("snapshots differ after %v (-model +impl):\n%s", a, cmp.Diff(msnap, isnap, cmpopts.EquateEmpty()))
+	}
+	if ievs := ls.d.Events(); !reflect.DeepEqual(nilIfEmpty(mevs), nilIfEmpty(ievs)) {
+		return ls.report("events differ after %v (-model +impl):\n%s", a, cmp.Diff(mevs, ievs, cmpopts.EquateEmpty()))
+	}
+	return ""
+}
+
+func (ls *lockstep) report(format string, args ...any) string {
+	acts := make([]string, len(ls.trail))
+	for i, a := range ls.trail {
+		acts[i] = a.String()
+	}
+	return fmt.Sprintf("config %s\nactions:\n  %s\n%s", ls.cfg, strings.Join(acts, "\n  "), fmt.Sprintf(format, args...))
 }
 
 // sameSnapshot is cmp.Equal with cmpopts.EquateEmpty, fast: snapshots of
