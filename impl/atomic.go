@@ -286,3 +286,30 @@ func (a *atomicGPtr) Swap(gp *g) *g {
 	yield(opSwap, unsafe.Pointer(a))
 	return a.v.Swap(gp)
 }
+
+// atomicPtr is a pointer shared between threads: the scheduler's wiring
+// of Ps, Ms and Gs (pp.m, mp.p, mp.curg), which sysmon, a world stopper
+// and an M leaving a syscall read while their owners change them.
+type atomicPtr[T any] struct {
+	v atomic.Pointer[T]
+}
+
+// Load is a sequentially consistent load; it synchronizes with the Store
+// or CompareAndSwap whose value it reads.
+func (a *atomicPtr[T]) Load() *T {
+	yield(opLoad, unsafe.Pointer(a))
+	return a.v.Load()
+}
+
+// Store is a sequentially consistent store; a thread whose Load reads x
+// sees everything the storing thread wrote before it.
+func (a *atomicPtr[T]) Store(x *T) {
+	yield(opStore, unsafe.Pointer(a))
+	a.v.Store(x)
+}
+
+// CompareAndSwap is a sequentially consistent compare-and-swap.
+func (a *atomicPtr[T]) CompareAndSwap(old, new *T) bool {
+	yield(opCas, unsafe.Pointer(a))
+	return a.v.CompareAndSwap(old, new)
+}

@@ -65,7 +65,7 @@ func (d *Drive) begin(action string, id spec.MID, args ...string) (*m, int, erro
 		return nil, -1, &DisabledError{action, "no such M"}
 	}
 	mp := d.s.allm[id]
-	return mp, d.s.tr.emit(action, gid(mp.curg), pid(mp.p), mp.id, args...), nil
+	return mp, d.s.tr.emit(action, gid(mp.curg.Load()), pid(mp.p.Load()), mp.id, args...), nil
 }
 
 // done turns a refusal into an error, dropping the action's event.
@@ -161,7 +161,7 @@ func (d *Drive) ExitSyscall(id spec.MID) error {
 	if why == "" {
 		d.s.tr.addArgs(ev, "path", path)
 		if path != "no-p" {
-			d.s.tr.setP(ev, mp.p.id) // the P it came back with
+			d.s.tr.setP(ev, mp.p.Load().id) // the P it came back with
 		}
 	}
 	return d.done("ExitSyscall", ev, why)

@@ -1,6 +1,7 @@
 package impl
 
 import (
+	"runtime"
 	"time"
 
 	"github.com/gmplab/gmplab/spec"
@@ -52,9 +53,50 @@ type g struct {
 	// stack is g's own stack (stack.go). Only the M running g, or the
 	// world-stopping GC, touches it.
 	stack stack
+
+	// exits counts its goexits (the concurrent engine's check that every
+	// G completes exactly once). Written by the M running it; read after
+	// the run.
+	exits uint32
 }
 
-func (gp *g) getStatus() spec.GStatus { return spec.GStatus(gp.status.LoadAcq()) }
+// gScan is the scan bit of a status (the runtime's _Gscan): held on a G
+// in a syscall by sysmon, a world stopper or another M taking the G's P
+// (setBlockOnExitSyscall), it keeps the G from leaving the syscall.
+const gScan uint32 = 0x1000
+
+// getStatus returns gp's status without the scan bit.
+// Can be executed by any M.
+func (gp *g) getStatus() spec.GStatus { return spec.GStatus(gp.status.LoadAcq() &^ gScan) }
+
+// setBlockOnExitSyscall takes gp's scan bit if gp is in a syscall
+// (_Gsyscall -> _Gsyscall|_Gscan) and reports whether it did. While the
+// bit is held gp's M spins in exitSyscall's CAS, so the holder may take
+// or inspect gp's M's P; it must call resumeSyscall.
+//
+// Reference: proc.go:6750-6794 setBlockOnExitSyscall.
+// Can be executed by sysmon, a world stopper or an M in exitsyscall.
+func (gp *g) setBlockOnExitSyscall() bool {
+	return gp.status.CompareAndSwap(uint32(spec.GSyscall), uint32(spec.GSyscall)|gScan) // cas, synchronizes with the M's store-release of _Gsyscall
+}
+
+// resumeSyscall drops the scan bit taken by setBlockOnExitSyscall.
+// Executed only by the holder of gp's scan bit.
+func (gp *g) resumeSyscall() {
+	gp.status.StoreRel(uint32(spec.GSyscall)) // store-release, publishes the P taken under the bit to gp's M
+}
+
+// casFromSyscall is exitsyscall's optimistic CAS _Gsyscall -> _Grunning,
+// spinning (yielding the processor) while another thread holds the scan
+// bit.
+//
+// Reference: proc.go:4883-4900 exitsyscall, casgstatus.
+// Executed only by gp's M.
+func (gp *g) casFromSyscall() {
+	for !gp.status.CompareAndSwap(uint32(spec.GSyscall), uint32(spec.GRunning)) { // cas, synchronizes with resumeSyscall
+		runtime.Gosched()
+	}
+}
 
 // setStatus publishes a new status (store-release: everything the caller
 // wrote to gp before is visible to whoever loads the status).

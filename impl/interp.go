@@ -19,8 +19,8 @@ import (
 // instruction.
 // Executed only by mp.
 func (s *Sched) running(mp *m) (*g, spec.Instr, string) {
-	gp := mp.curg
-	if gp == nil || mp.p == nil || gp.getStatus() != spec.GRunning {
+	gp := mp.curg.Load()
+	if gp == nil || mp.p.Load() == nil || gp.getStatus() != spec.GRunning {
 		return nil, spec.Instr{}, "the M runs no G"
 	}
 	return gp, s.instr(gp), ""
@@ -118,9 +118,10 @@ func (s *Sched) setFatal(mp *m, gp *g, reason, msg string) {
 		s.fatal, s.fatalG, s.fatalReason = msg, gp.id, reason
 	}
 	s.lock.Unlock()
+	s.over.Store(true) // store, the engine's Ms see the end
 	pid := spec.NoP
-	if mp != nil && mp.p != nil {
-		pid = mp.p.id
+	if mp != nil && mp.p.Load() != nil {
+		pid = mp.p.Load().id
 	}
 	s.tr.emit("Fatal", gp.id, pid, mid(mp), "reason", reason)
 }
@@ -142,7 +143,7 @@ func (s *Sched) spawn(mp *m) (string, *g) {
 		return "", nil
 	}
 	ng := s.newG(in.Fn, in.N)
-	s.runqput(mp.p, ng, true, mp)
+	s.runqput(mp.p.Load(), ng, true, mp)
 	s.wakep(mp)
 	s.advancePC(mp, gp)
 	return "", ng
@@ -199,7 +200,7 @@ func (s *Sched) call(mp *m) string {
 		return ""
 	}
 	if grew {
-		s.tr.emit("Grow", gp.id, mp.p.id, mp.id, "from", strconv.FormatInt(oldSize, 10), "to", strconv.FormatInt(gp.stack.size(), 10))
+		s.tr.emit("Grow", gp.id, mp.p.Load().id, mp.id, "from", strconv.FormatInt(oldSize, 10), "to", strconv.FormatInt(gp.stack.size(), 10))
 	}
 	gp.fresh = false
 	s.normalize(mp, gp)
@@ -228,7 +229,7 @@ func (s *Sched) gosched(mp *m, preempted bool) string {
 	}
 	gp.preempt.Store(false)
 	gp.m = nil
-	mp.curg = nil
+	mp.curg.Store(nil)
 	if !preempted {
 		gp.stack.top().pc++ // normalized when it runs again
 	}
@@ -263,7 +264,7 @@ func (s *Sched) park(mp *m) string {
 	}
 	gp.waitKey, gp.waitN = in.Key, in.N
 	gp.m = nil
-	mp.curg = nil
+	mp.curg.Store(nil)
 	gp.stack.top().pc++
 	gp.setStatus(spec.GWaiting)
 	k.waiters = append(k.waiters, gp)
@@ -328,8 +329,8 @@ func (s *Sched) ready(mp *m, waiter spec.GID) string {
 	w.waitKey, w.waitN = -1, 0
 	w.setStatus(spec.GRunnable)
 	s.lock.Unlock()
-	s.tr.emit("Wake", w.id, mp.p.id, mp.id, "by", gp.id.String())
-	s.runqput(mp.p, w, true, mp)
+	s.tr.emit("Wake", w.id, mp.p.Load().id, mp.id, "by", gp.id.String())
+	s.runqput(mp.p.Load(), w, true, mp)
 	s.wakep(mp)
 	s.advancePC(mp, gp)
 	return ""
@@ -350,13 +351,14 @@ func (s *Sched) goexit(mp *m) string {
 	gp.m = nil
 	gp.left = 0
 	gp.stack = stack{}
-	mp.curg = nil
+	mp.curg.Store(nil)
 	gp.setStatus(spec.GDead)
 	if gp.id == 1 {
 		s.lock.Lock()
 		s.exited = true
 		s.lock.Unlock()
-		s.tr.emit("Exit", gp.id, mp.p.id, mp.id)
+		s.over.Store(true) // store, the engine's Ms see the end
+		s.tr.emit("Exit", gp.id, mp.p.Load().id, mp.id)
 	}
 	return ""
 }
@@ -374,7 +376,7 @@ func (s *Sched) enterSyscall(mp *m) string {
 		return "the G's next statement is not syscall"
 	}
 	gp.left = in.Dur
-	mp.oldp = mp.p
+	mp.oldp = mp.p.Load()
 	gp.setStatus(spec.GSyscall)
 	return ""
 }
@@ -388,25 +390,36 @@ func (s *Sched) enterSyscall(mp *m) string {
 // exitsyscallNoP.
 // Executed only by mp.
 func (s *Sched) exitSyscall(mp *m) (string, string) {
-	gp := mp.curg
+	gp := mp.curg.Load()
 	if gp == nil || gp.getStatus() != spec.GSyscall {
 		return "the M is not blocked in a syscall", ""
 	}
+	// The optimistic CAS _Gsyscall -> _Grunning: it spins while sysmon or
+	// a world stopper holds the G's scan bit (setBlockOnExitSyscall) to
+	// take or inspect its P. From here the G runs, possibly without a P.
+	gp.casFromSyscall()
 	oldp := mp.oldp
 	mp.oldp = nil
 	gp.left = 0
-	pp := mp.p
+	pp := mp.p.Load() // load, synchronizes with a retake's store of nil
 	path := "fast"
 	if pp == nil {
 		path = "idle-p"
 		if oldp != nil && int(oldp.id) < s.procs && spec.PStatus(oldp.status.Load()) == spec.PRunning {
-			if holder := oldp.m; holder != nil && holder != mp {
-				if hg := holder.curg; hg != nil && hg.getStatus() == spec.GSyscall {
-					holder.p = nil
-					oldp.syscalltick.Add(1)
-					s.tr.emit("Retake", hg.id, oldp.id, mp.id, "from", holder.id.String())
-					pp = oldp
-					path = "old-p"
+			if holder := oldp.m.Load(); holder != nil && holder != mp {
+				if hg := holder.curg.Load(); hg != nil && hg.setBlockOnExitSyscall() {
+					// Holding hg's scan bit: hg cannot leave its syscall,
+					// so holder's wiring is stable; re-check it.
+					if holder.p.Load() == oldp && oldp.m.Load() == holder && holder.curg.Load() == hg &&
+						spec.PStatus(oldp.status.Load()) == spec.PRunning {
+						holder.p.Store(nil)
+						oldp.syscalltick.Add(1)
+						s.tr.emit("Retake", hg.id, oldp.id, mp.id, "from", holder.id.String())
+						pp = oldp
+						path = "old-p"
+						s.acquirep(mp, pp)
+					}
+					hg.resumeSyscall()
 				}
 			}
 		}
@@ -414,11 +427,14 @@ func (s *Sched) exitSyscall(mp *m) (string, string) {
 			s.lock.Lock()
 			pp = s.pidleget()
 			s.lock.Unlock()
+			if pp != nil {
+				s.acquirep(mp, pp)
+			}
 		}
 		if pp == nil {
 			gp.m = nil
 			gp.stack.top().pc++
-			mp.curg = nil
+			mp.curg.Store(nil)
 			gp.setStatus(spec.GRunnable)
 			s.lock.Lock()
 			s.glob.put(gp)
@@ -426,10 +442,8 @@ func (s *Sched) exitSyscall(mp *m) (string, string) {
 			s.stopm(mp)
 			return "", "no-p"
 		}
-		s.acquirep(mp, pp)
 	}
 	pp.syscalltick.Add(1)
-	gp.setStatus(spec.GRunning)
 	s.advancePC(mp, gp)
 	return "", path
 }
@@ -457,7 +471,7 @@ func (s *Sched) gc(mp *m) string {
 		}
 		old := x.stack.size()
 		if x.stack.shrink(&s.cfg) {
-			s.tr.emit("Shrink", x.id, mp.p.id, mp.id, "from", strconv.FormatInt(old, 10), "to", strconv.FormatInt(x.stack.size(), 10))
+			s.tr.emit("Shrink", x.id, mp.p.Load().id, mp.id, "from", strconv.FormatInt(old, 10), "to", strconv.FormatInt(x.stack.size(), 10))
 		}
 	}
 	s.advancePC(mp, gp)

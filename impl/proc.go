@@ -18,6 +18,9 @@ import (
 // Executed only by the owner P.
 func (s *Sched) runqput(pp *p, gp *g, next bool, mp *m) {
 	kicked, spilled := pp.runq.runqput(gp, next, &s.glob)
+	if !s.tr.on {
+		return
+	}
 	if kicked != nil {
 		s.tr.emit("Kick", kicked.id, pp.id, mid(mp), "by", gp.id.String())
 	}
@@ -37,16 +40,18 @@ func (s *Sched) runqput(pp *p, gp *g, next bool, mp *m) {
 // Reference: proc.go:3331-3386 execute, 4021-4035 resetspinning.
 // Executed only by mp, which holds its P.
 func (s *Sched) execute(mp *m, gp *g, inherit bool, src string) {
-	pp := mp.p
+	pp := mp.p.Load()
 	gp.m = mp
 	gp.preempt.Store(false) // store, clears a stale request (execute clears gp.preempt)
 	gp.fresh = true
-	mp.curg = gp
+	mp.curg.Store(gp)
 	if !inherit {
 		pp.schedtick.Add(1) // sysmon compares it, racily as the runtime does
 	}
 	gp.setStatus(spec.GRunning)
-	s.tr.emit("Run", gp.id, pp.id, mp.id, "src", src, "inherit", strconv.FormatBool(inherit), "tick", strconv.FormatUint(uint64(pp.schedtick.Load()), 10))
+	if s.tr.on {
+		s.tr.emit("Run", gp.id, pp.id, mp.id, "src", src, "inherit", strconv.FormatBool(inherit), "tick", strconv.FormatUint(uint64(pp.schedtick.Load()), 10))
+	}
 	if mp.spinning {
 		mp.spinning = false
 		s.nmspinning.Add(-1) // the spinner found work: nmspinning--, then wakep
@@ -100,7 +105,7 @@ func (s *Sched) pidleput(pp *p, by *m) {
 	if !pp.runq.runqempty() {
 		panic("pidleput: P has non-empty run queue")
 	}
-	pp.m = nil
+	pp.m.Store(nil)
 	pp.status.Store(uint32(spec.PIdle))
 	s.pidle = append(s.pidle, pp)
 	s.npidle.Add(1)
@@ -111,8 +116,8 @@ func (s *Sched) pidleput(pp *p, by *m) {
 // Executed by mp, or for an M that is not running yet (startm, procresize).
 func (s *Sched) acquirep(mp *m, pp *p) {
 	pp.status.Store(uint32(spec.PRunning))
-	pp.m = mp
-	mp.p = pp
+	pp.m.Store(mp)
+	mp.p.Store(pp)
 }
 
 // startm gives pp to an idle M, or to a new M if none is idle.
@@ -122,17 +127,24 @@ func (s *Sched) acquirep(mp *m, pp *p) {
 func (s *Sched) startm(pp *p, spinning bool, by *m) *m {
 	s.lock.Lock()
 	var mp *m
+	created := false
 	if n := len(s.midle); n > 0 {
 		mp = s.midle[n-1]
 		s.midle = s.midle[:n-1]
 	} else {
 		mp = &m{id: spec.MID(len(s.allm))}
 		s.allm = append(s.allm, mp)
+		created = true
 	}
 	s.lock.Unlock()
+	mp.spinning = spinning // before acquirep: an idle M proceeds once its load of mp.p sees pp
 	s.acquirep(mp, pp)
-	mp.spinning = spinning
-	s.tr.emit("StartM", spec.NoG, pp.id, mp.id, "spinning", strconv.FormatBool(spinning), "by", mid(by).String())
+	if s.tr.on {
+		s.tr.emit("StartM", spec.NoG, pp.id, mp.id, "spinning", strconv.FormatBool(spinning), "by", mid(by).String())
+	}
+	if s.onStartM != nil {
+		s.onStartM(mp, created) // wake it (notewakeup(&mp.park)) or start its thread (newm)
+	}
 	return mp
 }
 
@@ -141,8 +153,8 @@ func (s *Sched) startm(pp *p, spinning bool, by *m) *m {
 // Reference: proc.go:2992-3011 stopm.
 // Executed only by mp; must not hold sched.lock.
 func (s *Sched) stopm(mp *m) {
-	mp.p = nil
-	mp.curg = nil
+	mp.p.Store(nil)
+	mp.curg.Store(nil)
 	mp.spinning = false
 	s.lock.Lock()
 	s.midle = append(s.midle, mp)
@@ -202,10 +214,10 @@ func (s *Sched) stealable(pp *p) bool {
 // Reference: proc.go:3389-3798 findRunnable.
 // Executed only by mp.
 func (s *Sched) schedule(mp *m) string {
-	if mp.p == nil || mp.curg != nil {
+	if mp.p.Load() == nil || mp.curg.Load() != nil {
 		return "the M must hold a P and run no G"
 	}
-	pp := mp.p
+	pp := mp.p.Load()
 	if per := uint32(s.cfg.GlobalCheckPeriod); per > 0 && pp.schedtick.Load()%per == 0 && !s.glob.emptyHint() {
 		s.lock.Lock()
 		gp := s.glob.get()
@@ -251,7 +263,7 @@ func (s *Sched) schedule(mp *m) string {
 	}
 	// Nothing anywhere: release the P, stop spinning, stop.
 	s.lock.Lock()
-	mp.p = nil
+	mp.p.Store(nil)
 	s.pidleput(pp, mp)
 	s.lock.Unlock()
 	if mp.spinning {
@@ -269,10 +281,10 @@ func (s *Sched) schedule(mp *m) string {
 // Reference: proc.go:3828-3895 stealWork, 7662-7747 runqgrab/runqsteal.
 // Executed only by mp.
 func (s *Sched) steal(mp *m, victim spec.PID, round int) (string, int, *g) {
-	if !mp.spinning || mp.p == nil || mp.curg != nil {
+	if !mp.spinning || mp.p.Load() == nil || mp.curg.Load() != nil {
 		return "the M must be spinning with a P and no G", 0, nil
 	}
-	if victim < 0 || int(victim) >= s.procs || victim == mp.p.id {
+	if victim < 0 || int(victim) >= s.procs || victim == mp.p.Load().id {
 		return "the victim must be another P in allp", 0, nil
 	}
 	if round < 0 || round >= s.cfg.StealRounds {
@@ -285,7 +297,7 @@ func (s *Sched) steal(mp *m, victim spec.PID, round int) (string, int, *g) {
 	runnextRound := round == s.cfg.StealRounds-1 || !s.cfg.StealRunnextLastRoundOnly
 	// A runnext steal backs off while the victim runs a G not in a
 	// syscall; drive mode has no concurrent victim to wait for.
-	gp, n := mp.p.runq.runqsteal(&vp.runq, runnextRound, nil)
+	gp, n := mp.p.Load().runq.runqsteal(&vp.runq, runnextRound, nil)
 	if gp == nil {
 		return "nothing to steal from the victim in this round", 0, nil
 	}

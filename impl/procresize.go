@@ -26,21 +26,21 @@ func (s *Sched) gomaxprocs(mp *m) (string, int, int) {
 	oldm := map[*p]*m{}
 	// Stop the world.
 	for _, om := range s.allm {
-		if om == mp || om.p == nil {
+		if om == mp || om.p.Load() == nil {
 			continue
 		}
-		pp := om.p
+		pp := om.p.Load()
 		oldm[pp] = om
-		if og := om.curg; og != nil {
+		if og := om.curg.Load(); og != nil {
 			if og.getStatus() == spec.GSyscall {
-				om.p = nil
+				om.p.Store(nil)
 				pp.syscalltick.Add(1)
-				pp.m = nil
+				pp.m.Store(nil)
 				continue
 			}
 			og.m = nil
 			og.preempt.Store(false)
-			om.curg = nil
+			om.curg.Store(nil)
 			og.setStatus(spec.GRunnable)
 			s.runqput(pp, og, true, om)
 		}
@@ -48,7 +48,7 @@ func (s *Sched) gomaxprocs(mp *m) (string, int, int) {
 			om.spinning = false
 			s.nmspinning.Add(-1)
 		}
-		pp.m = nil
+		pp.m.Store(nil)
 		s.stopm(om)
 	}
 	s.lock.Lock()
@@ -70,12 +70,12 @@ func (s *Sched) gomaxprocs(mp *m) (string, int, int) {
 		for j := len(drained) - 1; j >= 0; j-- {
 			s.glob.putHead(drained[j])
 		}
-		pp.m = nil
+		pp.m.Store(nil)
 		pp.status.Store(uint32(spec.PDead))
 	}
-	myp := mp.p
+	myp := mp.p.Load()
 	if int(myp.id) >= n {
-		myp.m = nil
+		myp.m.Store(nil)
 		s.acquirep(mp, s.allp[0])
 		myp = s.allp[0]
 	}
@@ -105,7 +105,7 @@ func (s *Sched) gomaxprocs(mp *m) (string, int, int) {
 	s.lock.Lock()
 	for i := range n {
 		pp := s.allp[i]
-		if pp != myp && spec.PStatus(pp.status.Load()) == spec.PIdle && pp.m == nil {
+		if pp != myp && spec.PStatus(pp.status.Load()) == spec.PIdle && pp.m.Load() == nil {
 			s.pidleput(pp, mp)
 		}
 	}

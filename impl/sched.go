@@ -49,6 +49,15 @@ type Sched struct {
 	fatalReason string
 
 	tr tracer
+
+	// over is set (store, after the fields above) when main exits or a
+	// fatal error ends the run; the concurrent engine's Ms poll it.
+	over atomicBool
+
+	// onStartM, when set (the concurrent engine), is called by startm
+	// after it wired an M to a P: created says the M is new and needs a
+	// thread. Set before the run starts.
+	onStartM func(mp *m, created bool)
 }
 
 // p is a processor: the resource an M must hold to run Go code.
@@ -59,9 +68,13 @@ type p struct {
 	// lock when it goes to or comes from the idle list.
 	status atomicUint32
 
-	// m is the M holding it, or nil. Written under lock (acquirep,
-	// releasep, pidleput) or by its own M.
-	m *m
+	// m is the M holding it, or nil. Written under lock (pidleput), by
+	// the M acquiring it (acquirep), or by whoever takes it from an M
+	// blocked in a syscall (retake, exitsyscall, a world stopper) while
+	// holding that G's scan bit. Read by sysmon, world stoppers and
+	// exitsyscall without the lock: atomic, each load synchronizes with
+	// the store it reads.
+	m atomicPtr[m]
 
 	runq runq // lock-free; see runq.go
 
@@ -77,11 +90,26 @@ type p struct {
 // m is a worker thread. In drive mode it is only this record; the
 // concurrent engine gives each m a goroutine.
 type m struct {
-	id       spec.MID
-	p        *p // the P it holds; written by itself, or by startm before it runs
-	curg     *g // the G it runs or whose syscall blocks it
+	id spec.MID
+	// p is the P it holds. Written by itself, by startm before it runs,
+	// and by sysmon's retake, a world stopper or another M's exitsyscall
+	// taking the P from its G's syscall (under that G's scan bit); read by
+	// them: atomic, loads synchronize with the store they read.
+	p atomicPtr[p]
+	// curg is the G it runs or whose syscall blocks it. Written by itself
+	// (and by a world stopper while it is stopped); read by sysmon,
+	// preemptone and world stoppers: atomic.
+	curg atomicPtr[g]
+	// spinning: written by itself, or by startm/a world stopper while it
+	// does not run (the note or the barrier orders those writes).
 	spinning bool
-	oldp     *p // the P it held when its G entered a syscall
+	oldp     *p // the P it held when its G entered a syscall; its own
+
+	// Engine only (engine.go). note is the runtime's m.park: startm sends
+	// a token after giving it a P. atBarrier: parked at a stop-the-world
+	// barrier; guarded by sched.lock.
+	note      chan struct{}
+	atBarrier bool
 }
 
 // key is a park/ready key: a count of permits and the Gs waiting for them,
@@ -136,7 +164,7 @@ func newSched(cfg spec.Config, code *spec.Code, boot Boot, trace bool) (*Sched, 
 	main := s.newG(code.Main, 0)
 	main.setStatus(spec.GRunning)
 	main.m = m0
-	m0.curg = main
+	m0.curg.Store(main)
 	if len(boot.Ring) > cfg.RunqSize {
 		return nil, fmt.Errorf("impl: %d boot Gs do not fit a ring of %d", len(boot.Ring), cfg.RunqSize)
 	}

@@ -27,7 +27,7 @@ func (s *Sched) snapshot() spec.Snapshot {
 	}
 	for _, pp := range s.allp {
 		runnext, ring := pp.runq.snapshot()
-		ps := spec.PState{ID: pp.id, Status: spec.PStatus(pp.status.Load()), M: mid(pp.m), Runnext: gid(runnext),
+		ps := spec.PState{ID: pp.id, Status: spec.PStatus(pp.status.Load()), M: mid(pp.m.Load()), Runnext: gid(runnext),
 			Schedtick: pp.schedtick.Load(), Syscalltick: pp.syscalltick.Load()}
 		for _, gp := range ring {
 			ps.Runq = append(ps.Runq, gp.id)
@@ -35,7 +35,7 @@ func (s *Sched) snapshot() spec.Snapshot {
 		sn.Ps = append(sn.Ps, ps)
 	}
 	for _, mp := range s.allm {
-		ms := spec.MState{ID: mp.id, P: pid(mp.p), Curg: gid(mp.curg), Spinning: mp.spinning, OldP: pid(mp.oldp)}
+		ms := spec.MState{ID: mp.id, P: pid(mp.p.Load()), Curg: gid(mp.curg.Load()), Spinning: mp.spinning, OldP: pid(mp.oldp)}
 		sn.Ms = append(sn.Ms, ms)
 	}
 	s.allglock.Lock()

@@ -6,10 +6,11 @@ import "github.com/gmplab/gmplab/spec"
 // Can be executed by any M or sysmon (the answer may be stale at once in
 // the concurrent engine; retake re-checks under the G's status).
 func (s *Sched) inSyscall(pp *p) *g {
-	if spec.PStatus(pp.status.Load()) != spec.PRunning || pp.m == nil {
+	mp := pp.m.Load() // load, synchronizes with acquirep/retake
+	if spec.PStatus(pp.status.Load()) != spec.PRunning || mp == nil {
 		return nil
 	}
-	if gp := pp.m.curg; gp != nil && gp.getStatus() == spec.GSyscall {
+	if gp := mp.curg.Load(); gp != nil && gp.getStatus() == spec.GSyscall {
 		return gp
 	}
 	return nil
@@ -19,12 +20,14 @@ func (s *Sched) inSyscall(pp *p) *g {
 //
 // Reference: proc.go:6843-6895 preemptone (gives up if the P has no M, the
 // M runs no G, or the G is in a syscall).
-// Called only by sysmon (or the world stopper).
+// Called only by sysmon (or the world stopper); the G may change under
+// it (best effort, as in the runtime).
 func (s *Sched) preemptone(pp *p) bool {
-	if spec.PStatus(pp.status.Load()) != spec.PRunning || pp.m == nil {
+	mp := pp.m.Load() // load, synchronizes with acquirep/retake
+	if spec.PStatus(pp.status.Load()) != spec.PRunning || mp == nil {
 		return false
 	}
-	gp := pp.m.curg
+	gp := mp.curg.Load() // load, synchronizes with execute's store
 	if gp == nil || gp.getStatus() != spec.GRunning {
 		return false
 	}
@@ -34,14 +37,16 @@ func (s *Sched) preemptone(pp *p) bool {
 }
 
 // retake takes pp from the M blocked in a syscall on it and hands it off.
+// In the concurrent engine the caller holds that G's scan bit
+// (setBlockOnExitSyscall), so the M cannot leave the syscall meanwhile.
 //
 // Reference: proc.go:6710-6716 (takeP, syscalltick++, handoffp).
 // Called only by sysmon.
 func (s *Sched) retake(pp *p) {
-	mp := pp.m
-	gp := mp.curg
-	mp.p = nil
-	pp.m = nil
+	mp := pp.m.Load()
+	gp := mp.curg.Load()
+	mp.p.Store(nil)
+	pp.m.Store(nil)
 	pp.syscalltick.Add(1)
 	s.tr.emit("Retake", gp.id, pp.id, spec.NoM, "from", mp.id.String())
 	s.handoffp(pp, nil)
@@ -55,10 +60,10 @@ func (s *Sched) sysmonPreempt(pid spec.PID) string {
 		return "no such P"
 	}
 	pp := s.allp[pid]
-	if spec.PStatus(pp.status.Load()) != spec.PRunning || pp.m == nil {
+	if spec.PStatus(pp.status.Load()) != spec.PRunning || pp.m.Load() == nil {
 		return "the P runs no G"
 	}
-	gp := pp.m.curg
+	gp := pp.m.Load().curg.Load()
 	if gp == nil || gp.getStatus() != spec.GRunning || gp.preempt.Load() {
 		return "the P runs no G without a pending request"
 	}

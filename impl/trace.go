@@ -11,9 +11,12 @@ import (
 // the operations: after the CAS or the store, or with the lock held, that
 // commits them. When it is off, emit returns at once.
 type tracer struct {
-	on     bool // set before the run starts; never changes during it
-	mu     sync.Mutex
-	now    time.Duration // the logical time stamped on events (drive mode: 0)
+	on  bool // set before the run starts; never changes during it
+	mu  sync.Mutex
+	now time.Duration // the logical time stamped on events (drive mode: 0)
+	// clock, when set (the concurrent engine, before the run), gives the
+	// logical time of an event instead of now.
+	clock  func() time.Duration
 	events []spec.Event
 }
 
@@ -29,6 +32,9 @@ func (t *tracer) emit(kind string, gid spec.GID, pid spec.PID, mid spec.MID, arg
 		ev.Args = append(ev.Args, spec.Arg{Key: args[i], Val: args[i+1]})
 	}
 	t.mu.Lock()
+	if t.clock != nil {
+		ev.Time = t.clock() // under mu, so that times are in event order
+	}
 	t.events = append(t.events, ev)
 	i := len(t.events) - 1
 	t.mu.Unlock()
@@ -61,11 +67,29 @@ func (t *tracer) setP(i int, pid spec.PID) {
 	t.mu.Unlock()
 }
 
-// take returns the events recorded since the last take.
+// cancel drops event i (an action the concurrent engine announced and
+// then found refused, because another thread changed the state first).
+// Can be executed by any M.
+func (t *tracer) cancel(i int) {
+	if i < 0 {
+		return
+	}
+	t.mu.Lock()
+	t.events[i].Kind = ""
+	t.mu.Unlock()
+}
+
+// take returns the events recorded since the last take (without the
+// cancelled ones).
 func (t *tracer) take() []spec.Event {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	evs := t.events
+	evs := t.events[:0:0]
+	for _, ev := range t.events {
+		if ev.Kind != "" {
+			evs = append(evs, ev)
+		}
+	}
 	t.events = nil
 	return evs
 }

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gmplab/gmplab/spec"
 )
 
 func gmplab(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -36,7 +38,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"run", "no-such-file"}, "no-such-file: no such file, and no example of that name"},
 		{[]string{"run", bad}, "bad.gmp:2:13: expected a duration"},
 		{[]string{"run", unknown}, `unknown.gmp:2:5: call of unknown function "nowhere"`},
-		{[]string{"run", "-engine", "impl", "spawn10"}, "only the model engine exists so far"},
+		{[]string{"run", "-engine", "bogus", "spawn10"}, "want model or impl"},
 		{[]string{"run", "-mutants", "bogus", "spawn10"}, `unknown mutant "bogus"`},
 		{[]string{"explore", "-invariants", "NoSuch", "spawn10"}, "NoSuch"},
 		{[]string{"replay"}, "want one TRACE"},
@@ -109,5 +111,33 @@ func TestKnobs(t *testing.T) {
 	code, out, _ := gmplab(t, "knobs")
 	if code != 0 || !regexp.MustCompile(`(?m)^global-check-period +61 `).MatchString(out) {
 		t.Errorf("knobs: exit %d\n%s", code, out)
+	}
+}
+
+func TestRunImpl(t *testing.T) {
+	trace := filepath.Join(t.TempDir(), "impl.trace")
+	code, out, stderr := gmplab(t, "run", "-engine", "impl", "-procs", "4", "-metrics", "-trace", trace, "spawn10")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "outcome: exited") || !strings.Contains(out, "gs: spawned=10 completed=") {
+		t.Fatalf("unexpected output:\n%s", out)
+	}
+	f, err := os.Open(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	evs, err := spec.ParseTrace(trace, f)
+	if err != nil || len(evs) == 0 {
+		t.Fatalf("trace: %v (%d events)", err, len(evs))
+	}
+	code, out, _ = gmplab(t, "run", "-engine", "impl", "-stack-max", "65536", "overflow")
+	if code != 0 || !strings.Contains(out, "outcome: fatal") {
+		t.Fatalf("overflow: exit %d\n%s", code, out)
+	}
+	code, _, _ = gmplab(t, "run", "-engine", "bogus", "spawn10")
+	if code == 0 {
+		t.Fatal("-engine bogus accepted")
 	}
 }

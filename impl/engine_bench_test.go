@@ -1,0 +1,66 @@
+package impl
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/gmplab/gmplab/spec"
+)
+
+// BenchmarkCreateGoroutines chains spawn→run→exit of empty Gs (each G
+// spawns the next, like the runtime's BenchmarkCreateGoroutines) on the
+// engine, and the same chain of native go statements in the same run,
+// reporting ns per G for both and their ratio.
+func BenchmarkCreateGoroutines(b *testing.B) {
+	for _, procs := range []int{1, 4} {
+		b.Run(fmt.Sprintf("procs=%d", procs), func(b *testing.B) {
+			n := b.N
+			code := compileSrc(b, "chain", chainSrc(n))
+			b.ResetTimer()
+			start := time.Now()
+			res, err := Run(spec.Default(procs), code, Boot{}, RunOptions{TimeScale: 0.01})
+			implT := time.Since(start)
+			b.StopTimer()
+			if err != nil || res.Outcome != OutcomeExited {
+				b.Fatalf("%v %v", err, res.Summary())
+			}
+			old := runtime.GOMAXPROCS(procs)
+			start = time.Now()
+			done := make(chan struct{})
+			var link func(k int)
+			link = func(k int) {
+				if k == 0 {
+					close(done)
+					return
+				}
+				go link(k - 1)
+			}
+			go link(n)
+			<-done
+			nativeT := time.Since(start)
+			runtime.GOMAXPROCS(old)
+			b.ReportMetric(float64(implT.Nanoseconds())/float64(n), "impl-ns/G")
+			b.ReportMetric(float64(nativeT.Nanoseconds())/float64(n), "native-ns/G")
+			b.ReportMetric(float64(implT)/float64(nativeT), "impl/native")
+		})
+	}
+}
+
+// chainSrc: main starts a chain in which every G spawns the next (into
+// its P's runnext), adds a permit to "done" and exits; main wakes after n
+// links and ends the run.
+func chainSrc(n int) string {
+	return fmt.Sprintf(`
+func main {
+    spawn link
+    park done %d
+}
+
+func link {
+    spawn link
+    ready done
+}
+`, n)
+}

@@ -1,0 +1,119 @@
+package impl
+
+import (
+	"time"
+
+	"github.com/gmplab/gmplab/spec"
+)
+
+// sysmontick is sysmon's record of one P (the runtime's pp.sysmontick).
+// Only sysmon touches it.
+type sysmontick struct {
+	schedtick   uint32
+	schedwhen   time.Duration
+	syscalltick uint32
+	syscallwhen time.Duration
+}
+
+// sysmon is the engine's sysmon goroutine: it sleeps 20 µs..10 ms
+// (scaled), doubling the delay after SysmonIdleRounds rounds without a
+// syscall retake, and each round preempts long slices and retakes Ps from
+// syscalls by go1.26's rules (model/sysmon.go sysmonTick).
+//
+// Reference: proc.go:6486-6617 sysmon, 6630-6725 retake.
+// Executed only by the sysmon goroutine.
+func (e *engine) sysmon() {
+	e.running.Add(1)
+	defer e.running.Add(-1)
+	defer e.wg.Done()
+	defer e.recoverPanic("sysmon")
+	cfg := &e.s.cfg
+	delay := cfg.SysmonMinDelay
+	idle := 0
+	var ticks []sysmontick
+	for {
+		e.clock.Sleep(e.wall(delay))
+		if e.over() {
+			return
+		}
+		e.sysmonlock.Lock()
+		var n int
+		ticks, n = e.retake(e.now(), ticks)
+		e.sysmonlock.Unlock()
+		if n > 0 {
+			idle = 0
+		} else {
+			idle++
+		}
+		switch {
+		case idle == 0:
+			delay = cfg.SysmonMinDelay
+		case idle > cfg.SysmonIdleRounds:
+			delay *= 2
+		}
+		delay = min(delay, cfg.SysmonMaxDelay)
+	}
+}
+
+// retake is one sysmon round at logical time now: a P whose schedtick
+// has not changed for ForcePreempt gets preemptone; a P whose M's G is in
+// a syscall is, holding that G's scan bit, retaken and handed off when
+// the policy says so. It returns the (grown) records and the number of
+// syscall retakes.
+//
+// Reference: proc.go:6630-6725 retake.
+// Executed only by sysmon, holding sysmonlock (so the world is not
+// stopped and allp and procs are stable).
+func (e *engine) retake(now time.Duration, ticks []sysmontick) ([]sysmontick, int) {
+	s := e.s
+	cfg := &s.cfg
+	for len(ticks) < len(s.allp) {
+		ticks = append(ticks, sysmontick{})
+	}
+	n := 0
+	for i := range s.procs {
+		pp := s.allp[i]
+		if spec.PStatus(pp.status.Load()) != spec.PRunning {
+			continue
+		}
+		pd := &ticks[i]
+		sysretake := false
+		if t := pp.schedtick.Load(); t != pd.schedtick {
+			pd.schedtick, pd.schedwhen = t, now
+		} else if pd.schedwhen+cfg.ForcePreempt <= now {
+			s.preemptone(pp)
+			sysretake = true
+		}
+		gp := s.inSyscall(pp)
+		if gp == nil || !gp.setBlockOnExitSyscall() {
+			continue
+		}
+		// gp cannot leave its syscall now; check it still blocks pp's M.
+		mp := pp.m.Load()
+		if mp == nil || mp.curg.Load() != gp || mp.p.Load() != pp || spec.PStatus(pp.status.Load()) != spec.PRunning {
+			gp.resumeSyscall()
+			continue
+		}
+		if t := pp.syscalltick.Load(); !sysretake && t != pd.syscalltick {
+			pd.syscalltick, pd.syscallwhen = t, now
+			gp.resumeSyscall()
+			continue
+		}
+		young := pd.syscallwhen+cfg.RetakeGrace > now
+		keep := false
+		switch cfg.RetakePolicy {
+		case spec.RetakeGo126:
+			keep = pp.runq.runqempty() && s.nmspinning.Load()+s.npidle.Load() > 0 && young
+		case spec.RetakeAfter:
+			keep = young
+		}
+		if keep {
+			gp.resumeSyscall()
+			continue
+		}
+		s.retake(pp) // takeP and handoffp, still holding gp's scan bit
+		gp.resumeSyscall()
+		n++
+	}
+	return ticks, n
+}
