@@ -17,6 +17,26 @@
 //   - atomic.go: the one small layer through which every shared-memory
 //     access goes, so that a deterministic schedule controller can
 //     interpose on each of them; it costs nothing in normal builds.
+//   - sched.go, g.go: the shared state (the runtime's schedt, p, m, g).
+//   - proc.go, interp.go, sysmon.go, procresize.go: the scheduler as step
+//     functions, one per action of the model (spec.ActionKinds) with the
+//     model's rules: findRunnable's local part, stealing, execute, wakep,
+//     startm, stopm, handoffp; the G's statements (the interpreter of
+//     spec.Code: the G's program counters live in its stack frames, so any
+//     M resumes it); sysmon's preemption requests and retakes; procresize.
+//
+// The step functions run in two engines:
+//
+//   - drive.go, drive mode: the caller applies one action at a time on its
+//     own goroutine (Drive has one method per model action). The tests in
+//     properties/ run it in lockstep with the model and compare snapshots
+//     and trace events after every step.
+//   - engine.go, mloop.go, sysmon_loop.go, stw.go, the concurrent engine
+//     (Run): Ms are worker goroutines looping schedule, steal, execute and
+//     the G's statements; idle Ms park on a per-M channel (the runtime's
+//     note); sysmon is its own goroutine; GOMAXPROCS changes and GC stop
+//     the world; syscalls really block their M; time is an injected clock,
+//     scaled.
 //
 // Every function on shared state ends its documentation with who may call
 // it ("Executed only by the owner P.", "Can be executed by any P.",
