@@ -2,6 +2,7 @@ package impl
 
 import (
 	"fmt"
+	"io"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -58,6 +59,13 @@ type RunOptions struct {
 	// Timeout ends the run with OutcomeTimeout after this much wall time
 	// (0: none).
 	Timeout time.Duration
+	// SchedTrace, if positive, makes sysmon print a GODEBUG=schedtrace
+	// line (spec.Schedtrace) about every SchedTrace of logical time, as
+	// the runtime's sysmon does; the lines go to SchedTraceOut (if set)
+	// and to Result.SchedTrace. Like the runtime's, they are read without
+	// stopping the world.
+	SchedTrace    time.Duration
+	SchedTraceOut io.Writer
 }
 
 // Outcome is how a concurrent run ended.
@@ -112,6 +120,8 @@ type Result struct {
 	// Leaked counts the engine goroutines that did not stop (after a
 	// panic that left a lock held); 0 normally.
 	Leaked int
+	// SchedTrace holds the schedtrace lines (RunOptions.SchedTrace).
+	SchedTrace []string
 }
 
 // Summary is a one-line description, e.g. "exited at 1.2ms (3 Ms, 11 Gs)".
@@ -167,10 +177,12 @@ type engine struct {
 	blocked []*g
 
 	// The end: guarded by mu.
-	mu       sync.Mutex
-	outcome  Outcome
-	message  string
-	panicked bool
+	mu      sync.Mutex
+	outcome Outcome
+	message string
+	// schedtraceLines are sysmon's schedtrace lines; guarded by mu.
+	schedtraceLines []string
+	panicked        bool
 }
 
 // Run runs code under cfg on the concurrent engine until main exits, a
@@ -238,6 +250,7 @@ func (e *engine) result(leaked int) *Result {
 	r := &Result{Wall: e.clock.Now().Sub(e.start), End: e.now(), Leaked: leaked}
 	e.mu.Lock()
 	outcome, msg := e.outcome, e.message
+	r.SchedTrace = e.schedtraceLines
 	e.mu.Unlock()
 	if leaked == 0 {
 		s.lock.Lock()

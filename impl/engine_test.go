@@ -3,6 +3,7 @@ package impl
 import (
 	"flag"
 	"fmt"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -367,5 +368,28 @@ func TestRunHogPreempted(t *testing.T) {
 	}
 	if preempts == 0 {
 		t.Fatalf("the 50ms hog was never preempted: %s", res.Summary())
+	}
+}
+
+// TestRunSchedtrace: sysmon prints GODEBUG=schedtrace lines in the
+// runtime's format while the run goes on.
+func TestRunSchedtrace(t *testing.T) {
+	src, _ := examples.FS.ReadFile("hog.gmp")
+	code := compileSrc(t, "hog", string(src))
+	opts := runOpts()
+	opts.TimeScale = 0.1
+	opts.SchedTrace = time.Millisecond
+	res, err := Run(spec.Default(2), code, Boot{}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != OutcomeExited || len(res.SchedTrace) == 0 {
+		t.Fatalf("%s, %d schedtrace lines", res.Summary(), len(res.SchedTrace))
+	}
+	line := regexp.MustCompile(`^SCHED \d+ms: gomaxprocs=2 idleprocs=\d+ threads=\d+ spinningthreads=\d+ needspinning=[01] idlethreads=\d+ runqueue=\d+ \[ \d+ \d+ \] schedticks=\[ \d+ \d+ \]$`)
+	for _, l := range res.SchedTrace {
+		if !line.MatchString(l) {
+			t.Errorf("not a schedtrace line: %q", l)
+		}
 	}
 }

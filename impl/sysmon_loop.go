@@ -1,6 +1,7 @@
 package impl
 
 import (
+	"io"
 	"time"
 
 	"github.com/gmplab/gmplab/spec"
@@ -31,6 +32,7 @@ func (e *engine) sysmon() {
 	delay := cfg.SysmonMinDelay
 	idle := 0
 	var ticks []sysmontick
+	nextST := e.opts.SchedTrace
 	for {
 		e.clock.Sleep(e.wall(delay))
 		if e.over() {
@@ -38,7 +40,12 @@ func (e *engine) sysmon() {
 		}
 		e.sysmonlock.Lock()
 		var n int
-		ticks, n = e.retake(e.now(), ticks)
+		now := e.now()
+		ticks, n = e.retake(now, ticks)
+		if st := e.opts.SchedTrace; st > 0 && now >= nextST {
+			e.schedtrace(now)
+			nextST = (now/st + 1) * st
+		}
 		e.sysmonlock.Unlock()
 		if n > 0 {
 			idle = 0
@@ -116,4 +123,30 @@ func (e *engine) retake(now time.Duration, ticks []sysmontick) ([]sysmontick, in
 		n++
 	}
 	return ticks, n
+}
+
+// schedtrace records one GODEBUG=schedtrace line (proc.go:6899-6993),
+// reading the counters without stopping the world, as the runtime does:
+// the numbers of one line need not be from one instant.
+// Executed only by sysmon, holding sysmonlock (allp and procs are stable).
+func (e *engine) schedtrace(now time.Duration) {
+	s := e.s
+	s.lock.Lock()
+	l := spec.Schedtrace{
+		Now: now, Procs: s.procs, IdleProcs: int(s.npidle.Load()), Threads: len(s.allm) + 1,
+		Spinning: int(s.nmspinning.Load()), NeedSpinning: s.needspinning.Load(),
+		IdleThreads: len(s.midle), RunQueue: int(s.glob.len()),
+	}
+	s.lock.Unlock()
+	for _, pp := range s.allp[:l.Procs] {
+		l.Runq = append(l.Runq, int(pp.runq.runqlen()))
+		l.Schedticks = append(l.Schedticks, pp.schedtick.Load())
+	}
+	line := l.String()
+	e.mu.Lock()
+	e.schedtraceLines = append(e.schedtraceLines, line)
+	e.mu.Unlock()
+	if w := e.opts.SchedTraceOut; w != nil {
+		io.WriteString(w, line+"\n")
+	}
 }

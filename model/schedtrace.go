@@ -1,9 +1,6 @@
 package model
 
-import (
-	"strconv"
-	"strings"
-)
+import "github.com/gmplab/gmplab/spec"
 
 // SchedtraceLine renders s as one line of GODEBUG=schedtrace output, in the
 // runtime's exact format (proc.go:6899-6993 schedtrace, non-detailed):
@@ -25,44 +22,15 @@ import (
 // The runtime prints its first line when sysmon first runs ("SCHED 0ms")
 // and then every X ms; the simulator emits lines at X, 2X, ... only.
 func SchedtraceLine(s State) string {
-	var b strings.Builder
-	b.Grow(128 + 16*s.Procs)
-	b.WriteString("SCHED ")
-	b.WriteString(strconv.FormatInt(int64(s.Now)/1e6, 10))
-	b.WriteString("ms: gomaxprocs=")
-	b.WriteString(strconv.Itoa(s.Procs))
-	b.WriteString(" idleprocs=")
-	b.WriteString(strconv.Itoa(len(s.IdleP)))
-	b.WriteString(" threads=")
-	b.WriteString(strconv.Itoa(len(s.Ms) + 1))
-	b.WriteString(" spinningthreads=")
-	b.WriteString(strconv.Itoa(s.NMSpinning))
-	b.WriteString(" needspinning=")
-	if s.NeedSpinning {
-		b.WriteString("1")
-	} else {
-		b.WriteString("0")
-	}
-	b.WriteString(" idlethreads=")
-	b.WriteString(strconv.Itoa(len(s.IdleM)))
-	b.WriteString(" runqueue=")
-	b.WriteString(strconv.Itoa(len(s.Global)))
 	n := min(s.Procs, len(s.Ps))
-	for i := 0; i < n; i++ {
-		b.WriteByte(' ')
-		if i == 0 {
-			b.WriteString("[ ")
-		}
-		b.WriteString(strconv.Itoa(len(s.Ps[i].Runq)))
-		if i == n-1 {
-			b.WriteString(" ]")
-		}
+	l := spec.Schedtrace{
+		Now: s.Now, Procs: s.Procs, IdleProcs: len(s.IdleP), Threads: len(s.Ms) + 1,
+		Spinning: s.NMSpinning, NeedSpinning: s.NeedSpinning, IdleThreads: len(s.IdleM),
+		RunQueue: len(s.Global), Runq: make([]int, n), Schedticks: make([]uint32, n),
 	}
-	b.WriteString(" schedticks=[ ")
-	for i := 0; i < n; i++ {
-		b.WriteString(strconv.FormatUint(uint64(s.Ps[i].Schedtick), 10))
-		b.WriteByte(' ')
+	for i := range n {
+		l.Runq[i] = len(s.Ps[i].Runq)
+		l.Schedticks[i] = s.Ps[i].Schedtick
 	}
-	b.WriteString("]")
-	return b.String()
+	return l.String()
 }
