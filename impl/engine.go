@@ -66,6 +66,11 @@ type RunOptions struct {
 	// stopping the world.
 	SchedTrace    time.Duration
 	SchedTraceOut io.Writer
+	// SnapshotEvery, if positive, makes sysmon stop the world about every
+	// SnapshotEvery of logical time and take a consistent spec.Snapshot
+	// (Result.Snapshots): every M is then parked at a safe point, idle, or
+	// blocked in a syscall.
+	SnapshotEvery time.Duration
 }
 
 // Outcome is how a concurrent run ended.
@@ -122,6 +127,9 @@ type Result struct {
 	Leaked int
 	// SchedTrace holds the schedtrace lines (RunOptions.SchedTrace).
 	SchedTrace []string
+	// Snapshots holds the snapshots taken under stop-the-world
+	// (RunOptions.SnapshotEvery).
+	Snapshots []spec.Snapshot
 }
 
 // Summary is a one-line description, e.g. "exited at 1.2ms (3 Ms, 11 Gs)".
@@ -182,7 +190,9 @@ type engine struct {
 	message string
 	// schedtraceLines are sysmon's schedtrace lines; guarded by mu.
 	schedtraceLines []string
-	panicked        bool
+	// snapshots are sysmon's stop-the-world snapshots; guarded by mu.
+	snapshots []spec.Snapshot
+	panicked  bool
 }
 
 // Run runs code under cfg on the concurrent engine until main exits, a
@@ -251,6 +261,7 @@ func (e *engine) result(leaked int) *Result {
 	e.mu.Lock()
 	outcome, msg := e.outcome, e.message
 	r.SchedTrace = e.schedtraceLines
+	r.Snapshots = e.snapshots
 	e.mu.Unlock()
 	if leaked == 0 {
 		s.lock.Lock()

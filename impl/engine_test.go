@@ -393,3 +393,30 @@ func TestRunSchedtrace(t *testing.T) {
 		}
 	}
 }
+
+// TestRunSnapshotsConsistent: snapshots taken under stop-the-world while
+// the concurrent engine runs keep every invariant of spec.All.
+func TestRunSnapshotsConsistent(t *testing.T) {
+	for _, name := range []string{"spawn300", "pingpong", "syscall", "stackgrow", "procs"} {
+		src, _ := examples.FS.ReadFile(name + ".gmp")
+		code := compileSrc(t, name, string(src))
+		for _, procs := range []int{1, 2, 4} {
+			opts := runOpts()
+			opts.TimeScale = 0.05
+			opts.SnapshotEvery = 200 * time.Microsecond
+			res, err := Run(spec.Default(procs), code, Boot{}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Outcome != OutcomeExited {
+				t.Fatalf("%s on %d Ps: %s", name, procs, res.Summary())
+			}
+			for i := range res.Snapshots {
+				if err := spec.All(&res.Snapshots[i]); err != nil {
+					t.Fatalf("%s on %d Ps: snapshot %d of %d: %v", name, procs, i+1, len(res.Snapshots), err)
+				}
+			}
+			t.Logf("%s on %d Ps: %d consistent snapshots", name, procs, len(res.Snapshots))
+		}
+	}
+}

@@ -8,8 +8,9 @@ import (
 
 // Stop-the-world for the concurrent engine (GOMAXPROCS changes and GC).
 //
-// The stopper takes sysmonlock (sysmon does not run during a STW), sets
-// gcwaiting under sched.lock and then, until every other M is stopped,
+// The stopper sets gcwaiting under sched.lock (a second would-be stopper
+// sees it and stops at the barrier instead), takes sysmonlock (sysmon does
+// not run a round during a STW) and then, until every other M is stopped,
 // repeatedly: requests the preemption of every running G (preemptall),
 // and takes the scan bit of every G in a syscall (setBlockOnExitSyscall),
 // which it keeps until the world starts, so those Gs cannot leave their
@@ -24,20 +25,27 @@ import (
 // statement) or the run ended.
 //
 // Reference: proc.go:1628-1752 stopTheWorldWithSema.
-// Executed only by mp, which runs a G.
+// Executed only by mp, which runs a G, or with mp nil by sysmon (for a
+// snapshot), not holding sysmonlock.
 func (e *engine) stopTheWorld(mp *m) bool {
 	s := e.s
-	e.sysmonlock.Lock()
 	s.lock.Lock()
 	if e.gcwaiting.Load() {
+		// Another stopper won: stop at its barrier. (Taking sysmonlock
+		// first would block this M outside the barrier while the winner
+		// waits for it: a deadlock.)
 		s.lock.Unlock()
-		e.sysmonlock.Unlock()
-		e.barrierWithG(mp, mp.curg.Load())
+		if mp != nil {
+			e.barrierWithG(mp, mp.curg.Load())
+		}
 		return false
 	}
 	e.gcwaiting.Store(true) // store (under sched.lock), seen by Ms at safe points
 	e.worldStarted = make(chan struct{})
 	s.lock.Unlock()
+	// Wait for sysmon's current round (it holds sysmonlock while it
+	// retakes); it runs no other round until startTheWorld.
+	e.sysmonlock.Lock()
 	for {
 		if e.over() {
 			e.startTheWorld()

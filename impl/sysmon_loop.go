@@ -33,6 +33,7 @@ func (e *engine) sysmon() {
 	idle := 0
 	var ticks []sysmontick
 	nextST := e.opts.SchedTrace
+	nextSnap := e.opts.SnapshotEvery
 	for {
 		e.clock.Sleep(e.wall(delay))
 		if e.over() {
@@ -47,6 +48,10 @@ func (e *engine) sysmon() {
 			nextST = (now/st + 1) * st
 		}
 		e.sysmonlock.Unlock()
+		if se := e.opts.SnapshotEvery; se > 0 && now >= nextSnap {
+			e.snapshotSTW()
+			nextSnap = (now/se + 1) * se
+		}
 		if n > 0 {
 			idle = 0
 		} else {
@@ -149,4 +154,19 @@ func (e *engine) schedtrace(now time.Duration) {
 	if w := e.opts.SchedTraceOut; w != nil {
 		io.WriteString(w, line+"\n")
 	}
+}
+
+// snapshotSTW stops the world, projects the state onto spec.Snapshot and
+// starts the world again. A concurrent stop-the-world by a G (gomaxprocs,
+// gc) wins: the snapshot is skipped this round.
+// Executed only by sysmon, not holding sysmonlock.
+func (e *engine) snapshotSTW() {
+	if !e.stopTheWorld(nil) {
+		return
+	}
+	snap := e.s.snapshot()
+	e.startTheWorld()
+	e.mu.Lock()
+	e.snapshots = append(e.snapshots, snap)
+	e.mu.Unlock()
 }
