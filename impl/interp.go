@@ -350,6 +350,7 @@ func (s *Sched) goexit(mp *m) string {
 	}
 	gp.m = nil
 	gp.left = 0
+	gp.stack.stackfree() // back to the pool, poisoned (gfput's stackfree)
 	gp.stack = stack{}
 	mp.curg.Store(nil)
 	gp.setStatus(spec.GDead)

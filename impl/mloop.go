@@ -349,7 +349,10 @@ func (e *engine) ready(mp *m, k int) {
 			waiter = c[0].id
 		}
 		s.lock.Unlock()
-		ev := e.act("Ready", mp, "waiter", waiter.String())
+		ev := -1
+		if s.tr.on {
+			ev = e.act("Ready", mp, "waiter", waiter.String())
+		}
 		if why := s.ready(mp, waiter); why == "" {
 			return
 		}

@@ -77,17 +77,21 @@ func stackalloc(size int64) *stackMem {
 	return &stackMem{b: make([]byte, size)}
 }
 
-// stackfreeMem poisons m with stackPoisonOld and returns it to its pool.
-// The caller must not use m again. Can be executed by any M.
-func stackfreeMem(m *stackMem) {
+// stackfreeMem returns m to its pool, first poisoning it with
+// stackPoisonOld if poison is set (after a copy, so that a pointer left
+// into the old stack reads garbage). The caller must not use m again.
+// Can be executed by any M.
+func stackfreeMem(m *stackMem, poison bool) {
 	b := m.b
 	if len(b) == 0 {
 		return
 	}
-	// Fill by doubling copies (memmove speed, not a byte loop).
-	b[0] = stackPoisonOld
-	for n := 1; n < len(b); n *= 2 {
-		copy(b[n:], b[:n])
+	if poison {
+		// Fill by doubling copies (memmove speed, not a byte loop).
+		b[0] = stackPoisonOld
+		for n := 1; n < len(b); n *= 2 {
+			copy(b[n:], b[:n])
+		}
 	}
 	if n := int64(len(b)); n&(n-1) == 0 {
 		stackPools[bits.TrailingZeros64(uint64(n))].Put(m)
@@ -267,12 +271,14 @@ func (s *stack) init(gid spec.GID, fn int, frameSize, n int64, cfg *spec.Config,
 
 // stackfree releases the stack's memory when its G dies (gfput's
 // stackfree); the stack is empty afterwards, its projection zero, and
-// init may reuse it.
+// init may reuse it. The memory is not poisoned: no pointer outlives its
+// G (the runtime poisons freed stacks only under stackPoisonCopy, a debug
+// switch); init zeroes each frame as it pushes it.
 //
 // Called only by the M on which the G exits.
 func (s *stack) stackfree() {
 	if s.buf != nil {
-		stackfreeMem(s.buf)
+		stackfreeMem(s.buf, false)
 	}
 	*s = stack{frames: s.frames[:0]}
 }
@@ -429,7 +435,7 @@ func (s *stack) copystack(newsize int64) {
 		}
 	}
 
-	stackfreeMem(oldbuf)
+	stackfreeMem(oldbuf, true)
 }
 
 // shrink halves the stack if its used part plus StackShrinkReserve is

@@ -1,6 +1,9 @@
 package spec
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // GID identifies a goroutine. IDs start at 1 (the main goroutine of a
 // workload is g1, as in the runtime); [NoG] means "no G".
@@ -24,21 +27,21 @@ func (g GID) String() string {
 	if g == NoG {
 		return "-"
 	}
-	return fmt.Sprintf("g%d", int32(g))
+	return "g" + strconv.Itoa(int(g))
 }
 
 func (p PID) String() string {
 	if p == NoP {
 		return "-"
 	}
-	return fmt.Sprintf("p%d", int32(p))
+	return "p" + strconv.Itoa(int(p))
 }
 
 func (m MID) String() string {
 	if m == NoM {
 		return "-"
 	}
-	return fmt.Sprintf("m%d", int32(m))
+	return "m" + strconv.Itoa(int(m))
 }
 
 // GStatus is a goroutine's status. The subset of runtime2.go's _G* states that
