@@ -49,7 +49,10 @@
 // Untimed (the explorer's mode): time is abstract. A compute finishes in one
 // step, a syscall may return at any step, and "this slice has run 10 ms" or
 // "this syscall is 10 ms old" are choices: SysmonPreempt and SysmonRetake
-// are enabled whenever their non-timing conditions hold. Timed (the
+// are enabled whenever their non-timing conditions hold, except that a G
+// must have completed a statement in its slice before sysmon may find the
+// slice old (G.Fresh; otherwise preempt-and-reschedule could repeat
+// forever without progress, which 10 ms of real time rules out). Timed (the
 // simulator's mode): Advance moves a logical clock, computes and syscalls
 // take their durations, and SysmonTick applies retake's rules to the clock.
 //
