@@ -222,7 +222,24 @@ type tlaConfig struct {
 	StateDepth     int    `json:"stateDepth"`
 	TLCTime        string `json:"tlcTime"`
 	TLCCommand     string `json:"tlcCommand"`
+	// Go is false for specs with no Go explorer counterpart (RunQueue.tla,
+	// Stack.tla model the lock-free ring and stack copying, below the
+	// model's granularity): TestTLAManifestGoExplorer skips them, the TLC
+	// re-run still checks their verdict and counts. Absent means true.
+	Go *bool `json:"go,omitempty"`
+	// Large marks a config that takes minutes: the Go side runs it only
+	// without -short and with GMPLAB_TLA_LARGE=1, the TLC re-run only with
+	// GMPLAB_TLA_LARGE=1.
+	Large bool `json:"large,omitempty"`
 }
+
+// hasGo reports whether the Go explorer has a counterpart of c.
+func (c tlaConfig) hasGo() bool { return c.Go == nil || *c.Go }
+
+// tlaLargeEnv is the environment variable that enables the large configs.
+const tlaLargeEnv = "GMPLAB_TLA_LARGE"
+
+func tlaLargeEnabled() bool { return os.Getenv(tlaLargeEnv) == "1" }
 
 func readTLAManifest(t *testing.T) tlaManifest {
 	t.Helper()
@@ -240,11 +257,25 @@ func readTLAManifest(t *testing.T) tlaManifest {
 		t.Fatal("tla/manifest.json lists no configs")
 	}
 	for _, c := range m.Configs {
-		if !strings.HasPrefix(c.Cfg, "MCGMP") || c.Name+".cfg" != c.Cfg {
-			t.Errorf("manifest: config %q: cfg %q must be named <name>.cfg and start with MCGMP", c.Name, c.Cfg)
+		if !strings.HasSuffix(c.Spec, ".tla") || !strings.HasPrefix(c.Cfg, strings.TrimSuffix(c.Spec, ".tla")+"_") || c.Name+".cfg" != c.Cfg {
+			t.Errorf("manifest: config %q: cfg %q must be named <name>.cfg and start with its spec's module name (%s) and _", c.Name, c.Cfg, c.Spec)
 		}
-		if c.Mode != "safety" {
-			t.Errorf("manifest: config %s: mode %q: only safety is checked", c.Name, c.Mode)
+		if c.hasGo() && (c.Spec != "MCGMP.tla" || c.Mode != "safety") {
+			t.Errorf("manifest: config %s: only MCGMP.tla safety configs have a Go explorer counterpart (set \"go\": false on the others)", c.Name)
+		}
+		if !c.hasGo() && (c.Workload != "" || c.Config != "" || c.Mutants != "") {
+			t.Errorf("manifest: config %s has no Go counterpart but names a workload, config or mutants", c.Name)
+		}
+		switch c.Mode {
+		case "safety":
+		case "liveness":
+			// Temporal properties: TLC only (the Go explorer checks none);
+			// only passing liveness configs are supported.
+			if c.Result != "pass" {
+				t.Errorf("manifest: config %s: a liveness config must be expected to pass", c.Name)
+			}
+		default:
+			t.Errorf("manifest: config %s: mode %q: only safety and liveness are checked", c.Name, c.Mode)
 		}
 	}
 	return m
@@ -287,6 +318,12 @@ func exploreTLAConfig(t *testing.T, c tlaConfig) *model.ExploreResult {
 func TestTLAManifestGoExplorer(t *testing.T) {
 	for _, c := range readTLAManifest(t).Configs {
 		t.Run(c.Name, func(t *testing.T) {
+			if !c.hasGo() {
+				t.Skipf("%s (%s) has no Go explorer counterpart; TestTLAManifestTLC checks it", c.Name, c.Spec)
+			}
+			if c.Large && (testing.Short() || !tlaLargeEnabled()) {
+				t.Skipf("%s is large (TLC: %s); run it with %s=1 and without -short", c.Name, c.TLCTime, tlaLargeEnv)
+			}
 			r := exploreTLAConfig(t, c)
 			t.Logf("Go explorer: %d distinct states, depth %d, %v (%.0f states/s); TLC: %d distinct states, depth %d, %s",
 				r.Distinct, r.Depth, r.Elapsed.Round(time.Millisecond), r.StatesPerSec, c.DistinctStates, c.StateDepth, c.TLCTime)
@@ -365,10 +402,17 @@ func TestTLAManifestTLC(t *testing.T) {
 	}
 	for _, c := range readTLAManifest(t).Configs {
 		t.Run(c.Name, func(t *testing.T) {
-			if testing.Short() && c.Name != "MCGMP_small" && c.Result == "pass" {
-				t.Skipf("-short: only MCGMP_small and the failing configs run under TLC (%s takes %s)", c.Name, c.TLCTime)
+			if c.Large && !tlaLargeEnabled() {
+				t.Skipf("%s is large (TLC: %s); run it with %s=1", c.Name, c.TLCTime, tlaLargeEnv)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			if testing.Short() && !strings.HasSuffix(c.Name, "_small") && c.Result == "pass" {
+				t.Skipf("-short: only the *_small and the failing configs run under TLC (%s takes %s)", c.Name, c.TLCTime)
+			}
+			timeout := 10 * time.Minute
+			if c.Large {
+				timeout = 60 * time.Minute
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, java, "-XX:+UseParallelGC", "-cp", jar, "tlc2.TLC",
 				"-workers", "1", "-noGenerateSpecTE", "-metadir", t.TempDir(), "-config", c.Cfg, c.Spec)

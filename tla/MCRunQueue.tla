@@ -1,0 +1,5 @@
+---------------------------- MODULE MCRunQueue -----------------------------
+(* Model-checking wrapper for RunQueue.tla: the configurations             *)
+(* MCRunQueue_<name>.cfg set the constants.                                *)
+EXTENDS RunQueue
+=============================================================================
