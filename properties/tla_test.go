@@ -241,7 +241,7 @@ const tlaLargeEnv = "GMPLAB_TLA_LARGE"
 
 func tlaLargeEnabled() bool { return os.Getenv(tlaLargeEnv) == "1" }
 
-func readTLAManifest(t *testing.T) tlaManifest {
+func readTLAManifest(t testing.TB) tlaManifest {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(tlaDir, "manifest.json"))
 	if err != nil {
@@ -283,7 +283,7 @@ func readTLAManifest(t *testing.T) tlaManifest {
 
 // exploreTLAConfig runs the Go explorer on a manifest entry's workload and
 // config.
-func exploreTLAConfig(t *testing.T, c tlaConfig) *model.ExploreResult {
+func exploreTLAConfig(t testing.TB, c tlaConfig) *model.ExploreResult {
 	t.Helper()
 	prog, err := spec.ParseFile(filepath.Join(tlaDir, c.Workload))
 	if err != nil {
@@ -456,4 +456,39 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// BenchmarkExploreLargeVsTLC runs the Go explorer on the large
+// configuration of tla/manifest.json (at least 10^6 distinct states) and
+// reports its distinct states/s and the ratio to TLC's, whose time the
+// manifest records from a run on the same kind of machine (TLC -workers
+// 1). The project's target is a ratio of at least 10.
+//
+//	go test ./properties -run XXX -bench ExploreLargeVsTLC -benchtime 1x
+func BenchmarkExploreLargeVsTLC(b *testing.B) {
+	for _, c := range readTLAManifest(b).Configs {
+		if !c.Large || !c.hasGo() {
+			continue
+		}
+		tlcTime, err := time.ParseDuration(c.TLCTime)
+		if err != nil || tlcTime <= 0 {
+			b.Fatalf("%s: tlcTime %q: %v", c.Name, c.TLCTime, err)
+		}
+		tlcRate := float64(c.DistinctStates) / tlcTime.Seconds()
+		b.Run(c.Name, func(b *testing.B) {
+			var rate float64
+			for range b.N {
+				r := exploreTLAConfig(b, c)
+				if r.Distinct != c.DistinctStates {
+					b.Fatalf("%d distinct states, TLC %d", r.Distinct, c.DistinctStates)
+				}
+				rate = r.StatesPerSec
+			}
+			b.ReportMetric(rate, "states/s")
+			b.ReportMetric(tlcRate, "tlc-states/s")
+			b.ReportMetric(rate/tlcRate, "x-tlc")
+		})
+		return
+	}
+	b.Skip("tla/manifest.json has no large config with a Go counterpart")
 }
