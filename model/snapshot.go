@@ -91,7 +91,7 @@ func (b *snapBuf) project(s *State) *spec.Snapshot {
 		}
 		if g.Status != spec.GDead {
 			st := &g.Stack
-			gs.Stack = spec.Stack{Lo: st.Lo, Hi: st.Hi, SP: st.SP(code)}
+			gs.Stack = spec.Stack{Lo: st.Lo, Hi: st.Hi, SP: st.SP()}
 			if d := st.Depth(); d > 0 {
 				fs := frames[:d:d]
 				frames = frames[d:]

@@ -251,7 +251,7 @@ func Init(env *Env, boot Boot) (State, error) {
 func (s *State) Cfg() *spec.Config { return &s.Env.Cfg }
 
 // SP returns the stack pointer of st: Hi minus the frame sizes.
-func (st *Stack) SP(code *spec.Code) uint64 {
+func (st *Stack) SP() uint64 {
 	return st.Hi - uint64(st.used())
 }
 
