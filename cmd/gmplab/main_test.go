@@ -107,6 +107,40 @@ func TestExploreReplay(t *testing.T) {
 	}
 }
 
+func TestReplayTLC(t *testing.T) {
+	out := "../../model/testdata/tlc/spill-drops-kicked.out"
+	saved := filepath.Join(t.TempDir(), "tlc.trace")
+	args := []string{"replay", "-tlc", out, "-workload", "../../tla/MCGMP_small.gmp", "-config", "procs=2 runq-size=2"}
+	code, stdout, stderr := gmplab(t, append(args, "-mutants", "spill-drops-kicked", "-save", saved)...)
+	if code != 0 || !strings.Contains(stdout, "step 4 (TLC state 5, Next): Spawn m=m0") ||
+		!strings.Contains(stdout, "the model breaks GInOnePlace too") {
+		t.Fatalf("replay -tlc: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = gmplab(t, "replay", "-q", saved)
+	if code != 1 || !strings.Contains(stderr, "GInOnePlace") {
+		t.Fatalf("replay of the saved trace: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// The correct model keeps the kicked G: the TLC trace diverges at its last step.
+	code, stdout, stderr = gmplab(t, args...)
+	if code != 1 || !strings.Contains(stderr, "diverges: TLC state 5") {
+		t.Fatalf("replay -tlc on the correct model: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"replay", "-tlc", out}, "-tlc needs -workload and -config"},
+		{[]string{"replay", "-tlc", out, "-workload", "x", "-config", "procs=2", "extra"}, "takes no TRACE"},
+		{[]string{"replay", "-tlc", "../../tla/MCGMP_small.gmp", "-workload", "../../tla/MCGMP_small.gmp", "-config", "procs=2"}, "no error trace"},
+		{[]string{"replay", "-save", "x", "t.trace"}, "go with -tlc"},
+	} {
+		code, _, stderr := gmplab(t, c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("gmplab %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(c.args, " "), code, stderr, c.want)
+		}
+	}
+}
+
 func TestKnobs(t *testing.T) {
 	code, out, _ := gmplab(t, "knobs")
 	if code != 0 || !regexp.MustCompile(`(?m)^global-check-period +61 `).MatchString(out) {
