@@ -103,9 +103,6 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("Outcome(%d)", uint8(o))
 }
 
-// DeadlockMessage is the runtime's message for OutcomeDeadlock.
-const DeadlockMessage = "all goroutines are asleep - deadlock!"
-
 // Result is the result of a concurrent run.
 type Result struct {
 	Outcome Outcome

@@ -243,7 +243,7 @@ func w {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Outcome != OutcomeDeadlock || res.Message != DeadlockMessage {
+		if res.Outcome != OutcomeDeadlock || res.Message != spec.DeadlockMessage {
 			t.Fatalf("procs=%d: got %s, want deadlock", procs, res.Summary())
 		}
 		checkNoLeak(t, before)

@@ -205,7 +205,7 @@ func (e *engine) parkCheck(mp *m) bool {
 		return false
 	}
 	s.tr.emit("Deadlock", spec.NoG, spec.NoP, spec.NoM)
-	e.end(OutcomeDeadlock, DeadlockMessage)
+	e.end(OutcomeDeadlock, spec.DeadlockMessage)
 	return false
 }
 

@@ -97,9 +97,6 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("Outcome(%d)", uint8(o))
 }
 
-// DeadlockMessage is the runtime's message for OutcomeDeadlock.
-const DeadlockMessage = "all goroutines are asleep - deadlock!"
-
 // SimResult is the result of a simulated run.
 type SimResult struct {
 	Outcome Outcome
@@ -266,7 +263,7 @@ func (sim *simulator) run(s State) error {
 		if len(en) == 0 {
 			if s.Deadlocked() {
 				sim.record([]spec.Event{{Time: s.Now, Kind: "Deadlock", G: spec.NoG, P: spec.NoP, M: spec.NoM}})
-				sim.finish(s, OutcomeDeadlock, DeadlockMessage)
+				sim.finish(s, OutcomeDeadlock, spec.DeadlockMessage)
 				return nil
 			}
 			sim.finish(s, OutcomeStuck, "no action is enabled")

@@ -167,7 +167,7 @@ func main {
 func w {
     compute 1ms
     ready done
-}`, want: OutcomeDeadlock, msg: DeadlockMessage},
+}`, want: OutcomeDeadlock, msg: spec.DeadlockMessage},
 		{name: "stack-overflow", cfg: small, src: `
 func main {
     call f

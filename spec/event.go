@@ -84,6 +84,11 @@ var EffectKinds = []string{
 	"Exit",           // main returned: the run ended
 }
 
+// DeadlockMessage is the runtime's message when every goroutine is
+// parked (checkdead, proc.go:6367-6469): the outcome of a deadlocked run
+// in both the simulator and the implementation.
+const DeadlockMessage = "all goroutines are asleep - deadlock!"
+
 // IsAction reports whether kind is one of ActionKinds.
 func IsAction(kind string) bool {
 	for _, k := range ActionKinds {
