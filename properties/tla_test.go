@@ -231,6 +231,11 @@ type tlaConfig struct {
 	// without -short and with GMPLAB_TLA_LARGE=1, the TLC re-run only with
 	// GMPLAB_TLA_LARGE=1.
 	Large bool `json:"large,omitempty"`
+	// Digest is the reachable set's digest (model.TLCDigest of the
+	// canonical texts of every distinct state: model.ReachableTLCDigest on
+	// the Go side, model.ReadTLCDump of TLC's -dump file on TLC's side),
+	// verified equal on both sides; absent when not recorded.
+	Digest string `json:"digest,omitempty"`
 }
 
 // hasGo reports whether the Go explorer has a counterpart of c.
@@ -285,6 +290,17 @@ func readTLAManifest(t testing.TB) tlaManifest {
 // config.
 func exploreTLAConfig(t testing.TB, c tlaConfig) *model.ExploreResult {
 	t.Helper()
+	r, err := model.Explore(initTLAConfig(t, c), model.ExploreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// initTLAConfig is the initial state of a manifest entry's workload and
+// config.
+func initTLAConfig(t testing.TB, c tlaConfig) model.State {
+	t.Helper()
 	prog, err := spec.ParseFile(filepath.Join(tlaDir, c.Workload))
 	if err != nil {
 		t.Fatal(err)
@@ -305,11 +321,7 @@ func exploreTLAConfig(t testing.TB, c tlaConfig) *model.ExploreResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := model.Explore(s, model.ExploreOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return s
 }
 
 // TestTLAManifestGoExplorer runs the Go explorer on every configuration of
@@ -337,6 +349,17 @@ func TestTLAManifestGoExplorer(t *testing.T) {
 				if r.Distinct != c.DistinctStates || r.Depth+1 != c.StateDepth {
 					t.Errorf("Go explorer: %d distinct states, depth %d (TLC depth %d); manifest (TLC): %d distinct states, depth %d",
 						r.Distinct, r.Depth, r.Depth+1, c.DistinctStates, c.StateDepth)
+				}
+				if c.Digest != "" && (!testing.Short() || strings.HasSuffix(c.Name, "_small")) {
+					start := time.Now()
+					d, n, err := model.ReachableTLCDigest(initTLAConfig(t, c))
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Logf("Go reachable-set digest %s (%d states, %v)", d, n, time.Since(start).Round(time.Millisecond))
+					if d != c.Digest || n != c.DistinctStates {
+						t.Errorf("Go reachable set: digest %s over %d states; manifest (TLC): %s over %d", d, n, c.Digest, c.DistinctStates)
+					}
 				}
 				return
 			}
@@ -414,8 +437,16 @@ func TestTLAManifestTLC(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, java, "-XX:+UseParallelGC", "-cp", jar, "tlc2.TLC",
-				"-workers", "1", "-noGenerateSpecTE", "-metadir", t.TempDir(), "-config", c.Cfg, c.Spec)
+			args := []string{"-XX:+UseParallelGC", "-cp", jar, "tlc2.TLC",
+				"-workers", "1", "-noGenerateSpecTE", "-metadir", t.TempDir()}
+			dump := ""
+			if c.Digest != "" {
+				// TLC writes every distinct state to dump.
+				dump = filepath.Join(t.TempDir(), "states.dump")
+				args = append(args, "-dump", dump)
+			}
+			args = append(args, "-config", c.Cfg, c.Spec)
+			cmd := exec.CommandContext(ctx, java, args...)
 			cmd.Dir = abs
 			start := time.Now()
 			out, err := cmd.CombinedOutput()
@@ -435,6 +466,22 @@ func TestTLAManifestTLC(t *testing.T) {
 				if distinct != c.DistinctStates || depth != c.StateDepth || atoiComma(m[1]) != c.TotalStates {
 					t.Errorf("TLC on %s: %s generated, %s distinct, depth %d; manifest: %d, %d, %d",
 						c.Cfg, m[1], m[2], depth, c.TotalStates, c.DistinctStates, c.StateDepth)
+				}
+				if dump != "" {
+					f, err := os.Open(dump)
+					if err != nil {
+						t.Fatalf("TLC's -dump file: %v", err)
+					}
+					defer f.Close()
+					states, err := model.ReadTLCDump(dump, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					d := model.TLCDigest(states)
+					t.Logf("TLC reachable-set digest %s (%d states)", d, len(states))
+					if d != c.Digest || len(states) != c.DistinctStates {
+						t.Errorf("TLC reachable set: digest %s over %d states; manifest: %s over %d", d, len(states), c.Digest, c.DistinctStates)
+					}
 				}
 				return
 			}

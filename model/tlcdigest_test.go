@@ -1,0 +1,56 @@
+package model
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestTLCStateText: the first states TLC dumped (tla/MCGMP_small.cfg run
+// with -dump) are, canonically, the Go model's initial state and two of
+// its successors, on every GMP.tla variable.
+func TestTLCStateText(t *testing.T) {
+	f, err := os.Open("testdata/tlc/MCGMP_small-head.dump")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dump, err := ReadTLCDump("MCGMP_small-head.dump", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dump) != 3 {
+		t.Fatalf("read %d states, want 3", len(dump))
+	}
+	init := tlcSpillInit(t) // the mutant does not show before a spill
+	if got := TLCStateText(init); got != dump[0] {
+		t.Fatalf("initial state:\nGo:  %s\nTLC: %s", got, dump[0])
+	}
+	for _, v := range TLCStateVars {
+		if !strings.Contains(dump[0], "\n"+v+"=") && !strings.HasPrefix(dump[0], v+"=") {
+			t.Errorf("the canonical text has no %s", v)
+		}
+	}
+	succ := map[string]bool{}
+	for _, a := range Enabled(init) {
+		ns, err := Step(init, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		succ[TLCStateText(ns)] = true
+	}
+	for i, d := range dump[1:] {
+		if !succ[d] {
+			t.Errorf("TLC's state %d is no successor of the Go initial state:\n%s", i+2, d)
+		}
+	}
+	if TLCDigest([]string{"b", "a"}) != TLCDigest([]string{"a", "b"}) {
+		t.Error("TLCDigest depends on the order")
+	}
+	if got := TLCDigest(nil); got != "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" {
+		t.Errorf("TLCDigest(nil) = %s", got)
+	}
+	if _, err := ReadTLCDump("bad", strings.NewReader("State 1:\n/\\ Ps = <<>>\n\n")); err == nil {
+		t.Error("ReadTLCDump accepted a state without every GMP.tla variable")
+	}
+}
