@@ -36,20 +36,32 @@ func (s *Sched) preemptone(pp *p) bool {
 	return true
 }
 
-// retake takes pp from the M blocked in a syscall on it and hands it off.
-// In the concurrent engine the caller holds that G's scan bit
-// (setBlockOnExitSyscall), so the M cannot leave the syscall meanwhile.
+// retake takes pp from the M blocked in a syscall on it and hands it off
+// (drive mode, where nothing runs concurrently). The concurrent engine's
+// sysmon calls takeP holding the G's scan bit (setBlockOnExitSyscall, so
+// the M cannot leave the syscall meanwhile), releases the bit, and then
+// calls handoffp, in the runtime's order.
 //
 // Reference: proc.go:6710-6716 (takeP, syscalltick++, handoffp).
 // Called only by sysmon.
 func (s *Sched) retake(pp *p) {
+	s.takeP(pp)
+	s.handoffp(pp, nil)
+}
+
+// takeP unwires pp from the M blocked in a syscall on it (takeP,
+// releaseP: syscalltick++). The caller holds the G's scan bit, and
+// hands pp off after releasing it, as the runtime does.
+//
+// Reference: proc.go:6810-6831 takeP.
+// Called only by sysmon.
+func (s *Sched) takeP(pp *p) {
 	mp := pp.m.Load()
 	gp := mp.curg.Load()
 	mp.p.Store(nil)
 	pp.m.Store(nil)
 	pp.syscalltick.Add(1)
 	s.tr.emit("Retake", gp.id, pp.id, spec.NoM, "from", mp.id.String())
-	s.handoffp(pp, nil)
 }
 
 // sysmonPreempt (untimed): sysmon finds pp's slice old and requests the

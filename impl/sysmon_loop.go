@@ -123,8 +123,9 @@ func (e *engine) retake(now time.Duration, ticks []sysmontick) ([]sysmontick, in
 			gp.resumeSyscall()
 			continue
 		}
-		s.retake(pp) // takeP and handoffp, still holding gp's scan bit
-		gp.resumeSyscall()
+		s.takeP(pp)
+		gp.resumeSyscall() // the runtime resumes the thread before handoffp
+		s.handoffp(pp, nil)
 		n++
 	}
 	return ticks, n
