@@ -17,11 +17,7 @@ var implLong = flag.Bool("impl.long", false, "run the concurrent engine's stress
 
 func compileSrc(t testing.TB, name, src string) *spec.Code {
 	t.Helper()
-	prog, err := spec.Parse(name, []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := spec.Compile(prog)
+	code, err := spec.ParseCode(name, []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}

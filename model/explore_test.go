@@ -184,11 +184,7 @@ func syncPreempt(c spec.Config) spec.Config {
 
 func compileWorkload(t testing.TB, name, src string) *spec.Code {
 	t.Helper()
-	prog, err := spec.Parse(name, []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := spec.Compile(prog)
+	code, err := spec.ParseCode(name, []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,11 +16,7 @@ import (
 // simEnv compiles src into a timed Env with cfg.
 func simEnv(t *testing.T, cfg spec.Config, src string) *Env {
 	t.Helper()
-	prog, err := spec.Parse("sim_test.gmp", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := spec.Compile(prog)
+	code, err := spec.ParseCode("sim_test.gmp", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}

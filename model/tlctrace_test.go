@@ -18,11 +18,7 @@ func tlcSpillInit(t *testing.T) State {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prog, err := spec.Parse("MCGMP_small", src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := spec.Compile(prog)
+	code, err := spec.ParseCode("MCGMP_small", src)
 	if err != nil {
 		t.Fatal(err)
 	}

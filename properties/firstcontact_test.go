@@ -233,11 +233,7 @@ func runSpawnBinary(t *testing.T, bin string, n int) []int {
 // firstContactCode compiles the workload for n.
 func firstContactCode(t *testing.T, n int) *spec.Code {
 	t.Helper()
-	prog, err := spec.Parse(fmt.Sprintf("firstcontact-spawn-%d.gmp", n), []byte(firstContactWorkload(n)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := spec.Compile(prog)
+	code, err := spec.ParseCode(fmt.Sprintf("firstcontact-spawn-%d.gmp", n), []byte(firstContactWorkload(n)))
 	if err != nil {
 		t.Fatal(err)
 	}

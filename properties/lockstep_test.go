@@ -45,11 +45,7 @@ func TestLockstepRandomWalk(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			src, _ := examples.FS.ReadFile(e.Name())
-			prog, err := spec.Parse(e.Name(), src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			code, err := spec.Compile(prog)
+			code, err := spec.ParseCode(e.Name(), src)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -87,11 +87,7 @@ func loadWorkload(t *testing.T, name string) *spec.Code {
 	if err != nil {
 		t.Fatalf("workload %q: %v", name, err)
 	}
-	prog, err := spec.Parse(name, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := spec.Compile(prog)
+	code, err := spec.ParseCode(name, src)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,6 +79,18 @@ func Parse(file string, src []byte) (*Program, error) {
 	return prog, nil
 }
 
+// ParseCode parses a workload and returns it compiled: what the model,
+// the implementation and the command line run.
+func ParseCode(file string, src []byte) (*Code, error) {
+	p := &wlParser{file: file, src: src, line: 1, col: 1}
+	p.next()
+	prog, err := p.program()
+	if err != nil {
+		return nil, err
+	}
+	return Compile(prog)
+}
+
 type wlTokKind uint8
 
 const (

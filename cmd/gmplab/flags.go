@@ -123,11 +123,7 @@ func loadWorkload(arg string) (*spec.Code, string, error) {
 		}
 		name = strings.TrimSuffix(ex, ".gmp")
 	}
-	prog, err := spec.Parse(name, src)
-	if err != nil {
-		return nil, "", usageError{err}
-	}
-	code, err := spec.Compile(prog)
+	code, err := spec.ParseCode(name, src)
 	if err != nil {
 		return nil, "", usageError{err}
 	}
