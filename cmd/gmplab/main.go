@@ -36,6 +36,7 @@ var commands = []struct {
 	{"explore", "explore every interleaving of a workload and check every invariant", cmdExplore},
 	{"replay", "replay a trace or counterexample step by step on the model", cmdReplay},
 	{"knobs", "list the scheduler policy knobs with their go1.26.8 defaults", cmdKnobs},
+	{"conform", "run programs on the real Go runtime and check their orders against the model", cmdConform},
 }
 
 func run(args []string, stdout, stderr io.Writer) (code int) {

@@ -1,0 +1,140 @@
+package conform
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Verdict is a case's result.
+type Verdict uint8
+
+const (
+	// Agree: every observed order is the model's undisturbed prediction
+	// for some start-up schedtick.
+	Agree Verdict = iota + 1
+	// Explained: every observed order is printed by some model run, at
+	// least one of them with timing choices (named in the report).
+	Explained
+	// Disagree: some observed order is printed by no model run with at
+	// most MaxDeviations timing choices.
+	Disagree
+)
+
+func (v Verdict) String() string {
+	switch v {
+	case Agree:
+		return "agree"
+	case Explained:
+		return "explained"
+	case Disagree:
+		return "DISAGREE"
+	}
+	return fmt.Sprintf("Verdict(%d)", uint8(v))
+}
+
+// Observation is one distinct order printed by a case's program.
+type Observation struct {
+	Tokens []string
+	Count  int // runs that printed it
+	// Ticks are the start-up schedticks whose undisturbed prediction it
+	// equals (empty if none).
+	Ticks []uint32
+	// Explanation is a model run that prints it (nil: none found).
+	Explanation *Explanation
+}
+
+// Result is a case's run against the model.
+type Result struct {
+	Case Case
+	Runs int
+	// Predicted is the undisturbed prediction for each start-up schedtick,
+	// in StartSchedticks order.
+	Predicted [][]string
+	// Observed are the distinct orders, most frequent first.
+	Observed []*Observation
+	Verdict  Verdict
+}
+
+// Deterministic reports whether every run printed the same order.
+func (r *Result) Deterministic() bool { return len(r.Observed) == 1 }
+
+// Check runs the case's program (bin) runs times and checks every
+// observed order against the model.
+func Check(c Case, bin string, runs int) (*Result, error) {
+	if runs < 1 {
+		return nil, fmt.Errorf("conform: runs must be at least 1, not %d", runs)
+	}
+	m, err := NewModel(c)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Case: c, Runs: runs}
+	for _, tick := range StartSchedticks {
+		p, err := m.Predict(tick)
+		if err != nil {
+			return nil, err
+		}
+		res.Predicted = append(res.Predicted, p)
+	}
+	seen := map[string]*Observation{}
+	for range runs {
+		toks, err := Run(bin, c.Args)
+		if err != nil {
+			return nil, err
+		}
+		key := strings.Join(toks, " ")
+		o := seen[key]
+		if o == nil {
+			o = &Observation{Tokens: toks}
+			seen[key] = o
+			res.Observed = append(res.Observed, o)
+		}
+		o.Count++
+	}
+	slices.SortStableFunc(res.Observed, func(a, b *Observation) int { return b.Count - a.Count })
+	res.Verdict = Agree
+	for _, o := range res.Observed {
+		for i, p := range res.Predicted {
+			if slices.Equal(o.Tokens, p) {
+				o.Ticks = append(o.Ticks, StartSchedticks[i])
+			}
+		}
+		if len(o.Ticks) > 0 {
+			o.Explanation = &Explanation{Tick: o.Ticks[0]}
+			continue
+		}
+		if o.Explanation, err = m.Explain(o.Tokens); err != nil {
+			return nil, err
+		}
+		switch {
+		case o.Explanation == nil:
+			res.Verdict = Disagree
+		case res.Verdict == Agree:
+			res.Verdict = Explained
+		}
+	}
+	return res, nil
+}
+
+// CheckAll builds the programs of cases once (into dir, with goBin) and
+// checks every case with runs runs of its program.
+func CheckAll(goBin, dir string, cases []Case, runs int) ([]*Result, error) {
+	var progs []string
+	for _, c := range cases {
+		progs = append(progs, c.Prog)
+	}
+	bins, err := Build(goBin, dir, progs)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Result
+	for _, c := range cases {
+		r, err := Check(c, bins[c.Prog], runs)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
