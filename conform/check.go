@@ -10,8 +10,8 @@ import (
 type Verdict uint8
 
 const (
-	// Agree: every observed order is the model's undisturbed prediction
-	// for some start-up schedtick.
+	// Agree: every observed order is the timed model's prediction for
+	// some start-up schedtick.
 	Agree Verdict = iota + 1
 	// Explained: every observed order is printed by some model run, at
 	// least one of them with timing choices (named in the report).
@@ -37,8 +37,8 @@ func (v Verdict) String() string {
 type Observation struct {
 	Tokens []string
 	Count  int // runs that printed it
-	// Ticks are the start-up schedticks whose undisturbed prediction it
-	// equals (empty if none).
+	// Ticks are the start-up schedticks whose prediction it equals (empty
+	// if none).
 	Ticks []uint32
 	// Explanation is a model run that prints it (nil: none found).
 	Explanation *Explanation
@@ -48,9 +48,9 @@ type Observation struct {
 type Result struct {
 	Case Case
 	Runs int
-	// Predicted is the undisturbed prediction for each start-up schedtick,
-	// in StartSchedticks order.
-	Predicted [][]string
+	// Predicted is the timed model's prediction for each start-up
+	// schedtick, in StartSchedticks order.
+	Predicted []*Prediction
 	// Observed are the distinct orders, most frequent first.
 	Observed []*Observation
 	Verdict  Verdict
@@ -95,13 +95,13 @@ func Check(c Case, bin string, runs int) (*Result, error) {
 	slices.SortStableFunc(res.Observed, func(a, b *Observation) int { return b.Count - a.Count })
 	res.Verdict = Agree
 	for _, o := range res.Observed {
-		for i, p := range res.Predicted {
-			if slices.Equal(o.Tokens, p) {
-				o.Ticks = append(o.Ticks, StartSchedticks[i])
+		for _, p := range res.Predicted {
+			if slices.Equal(o.Tokens, p.Tokens) {
+				o.Ticks = append(o.Ticks, p.Tick)
 			}
 		}
 		if len(o.Ticks) > 0 {
-			o.Explanation = &Explanation{Tick: o.Ticks[0]}
+			o.Explanation = &Explanation{Tick: o.Ticks[0], Choices: res.Predicted[slices.Index(StartSchedticks, o.Ticks[0])].Sysmon, Timed: true}
 			continue
 		}
 		if o.Explanation, err = m.Explain(o.Tokens); err != nil {

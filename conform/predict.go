@@ -31,14 +31,18 @@ const MaxDeviations = 2
 // searchStepLimit bounds the model steps of one Explain (all branches).
 const searchStepLimit = 20_000_000
 
-// Model is a case's workload compiled for the model, on one P, untimed:
-// durations do not decide the order; where timing matters it is a choice
-// (a deviation from the undisturbed run).
+// Model is a case's workload compiled for the model, on one P. Predict
+// runs it timed (computes and syscalls take their durations, sysmon wakes
+// and acts by the logical clock); Explain searches the untimed model,
+// where timing is a choice (a deviation from the undisturbed run).
 type Model struct {
 	Case Case
 	Code *spec.Code
-	env  *model.Env
-	say  map[int]sayKey // Code.Keys index -> token
+	env  *model.Env // untimed: Explain's search
+	// timed: Predict's run, with the workload's durations and sysmon
+	// acting by the clock.
+	timed *model.Env
+	say   map[int]sayKey // Code.Keys index -> token
 	// gIndex caches a G's index among the Gs of its function. Gs are
 	// numbered in creation order and every workload here spawns from
 	// main alone, so a G's index is a function of its ID on every path.
@@ -68,7 +72,14 @@ func NewModel(c Case) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("conform: case %s: %w", c.Name, err)
 	}
-	m := &Model{Case: c, Code: code, env: &model.Env{Cfg: spec.Default(1), Code: code}, say: map[int]sayKey{}, gIndex: map[spec.GID]int{}}
+	m := &Model{
+		Case:   c,
+		Code:   code,
+		env:    &model.Env{Cfg: spec.Default(1), Code: code},
+		timed:  &model.Env{Cfg: spec.Default(1), Code: code, Timed: true},
+		say:    map[int]sayKey{},
+		gIndex: map[spec.GID]int{},
+	}
 	for i, k := range code.Keys {
 		if name, ok := strings.CutPrefix(k, Tokens); ok {
 			tok, idx := strings.CutSuffix(name, ".idx")
@@ -81,7 +92,7 @@ func NewModel(c Case) (*Model, error) {
 	return m, nil
 }
 
-// init returns the model's state at main.main's entry.
+// init returns the untimed model's state at main.main's entry.
 func (m *Model) init(tick uint32) (model.State, error) {
 	return model.Init(m.env, Boot(tick))
 }
@@ -127,12 +138,20 @@ func (m *Model) index(s model.State, g spec.GID) int {
 // defaultAction is the undisturbed run's next action: the first enabled
 // action that is neither sysmon's nor a syscall's return; a syscall
 // returns only when nothing else can run (the programs' syscalls last
-// far longer than their other work). nil when only sysmon could act.
+// far longer than their other work). Timed, the Gs' zero-time steps at
+// an instant come first, then sysmon's wake-up, then time passes. nil
+// when only sysmon could act (untimed).
 func defaultAction(en []model.Action) model.Action {
-	var exit model.Action
+	var exit, tick, adv model.Action
 	for _, a := range en {
 		switch a.(type) {
 		case model.SysmonPreempt, model.SysmonRetake:
+			continue
+		case model.SysmonTick:
+			tick = a
+			continue
+		case model.Advance:
+			adv = a
 			continue
 		case model.ExitSyscall:
 			if exit == nil {
@@ -142,48 +161,94 @@ func defaultAction(en []model.Action) model.Action {
 		}
 		return a
 	}
-	return exit
+	switch {
+	case exit != nil:
+		return exit
+	case tick != nil:
+		return tick
+	}
+	return adv
 }
 
-// Predict returns the tokens of the undisturbed run from start-up
-// schedtick tick.
-func (m *Model) Predict(tick uint32) ([]string, error) {
-	s, err := m.init(tick)
+// Predict returns the tokens of the timed model's run from start-up
+// schedtick tick: each G's statements take their durations, sysmon wakes
+// at its go1.26 intervals from its initial state (model.Init) and
+// preempts and retakes by the clock. A workload without durations never
+// lets time pass, so sysmon never acts: the undisturbed run.
+func (m *Model) Predict(tick uint32) (*Prediction, error) {
+	s, err := model.Init(m.timed, Boot(tick))
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	p := &Prediction{Tick: tick}
 	for steps := 0; !s.Ended(); steps++ {
 		if steps > searchStepLimit {
-			return nil, fmt.Errorf("conform: case %s: the undisturbed run does not end in %d steps", m.Case.Name, searchStepLimit)
+			return nil, fmt.Errorf("conform: case %s: the timed run does not end in %d steps", m.Case.Name, searchStepLimit)
 		}
 		a := defaultAction(model.Enabled(s))
 		if a == nil {
-			return nil, fmt.Errorf("conform: case %s: the undisturbed run is stuck or deadlocked:\n%s", m.Case.Name, model.Describe(s))
+			return nil, fmt.Errorf("conform: case %s: the timed run is stuck or deadlocked:\n%s", m.Case.Name, model.Describe(s))
+		}
+		if _, ok := a.(model.SysmonTick); ok {
+			p.Sysmon = append(p.Sysmon, m.sysmonDid(s, a)...)
 		}
 		var tok string
 		if s, tok, err = m.step(s, a); err != nil {
 			return nil, err
 		}
 		if tok != "" {
-			out = append(out, tok)
+			p.Tokens = append(p.Tokens, tok)
 		}
 	}
 	if s.Fatal != "" {
-		return nil, fmt.Errorf("conform: case %s: the undisturbed run failed: %s", m.Case.Name, s.Fatal)
+		return nil, fmt.Errorf("conform: case %s: the timed run failed: %s", m.Case.Name, s.Fatal)
 	}
-	return out, nil
+	return p, nil
+}
+
+// Prediction is the timed model's run from one start-up schedtick.
+type Prediction struct {
+	Tick   uint32
+	Tokens []string
+	// Sysmon lists what sysmon did, e.g. "sysmon preempts g7 (hog) at
+	// 10.06ms": the timing inputs of this run.
+	Sysmon []string
+}
+
+// sysmonDid describes the preemption requests and retakes of sysmon's
+// wake-up a in s.
+func (m *Model) sysmonDid(s model.State, a model.Action) []string {
+	_, evs, err := model.StepTrace(s, a)
+	if err != nil {
+		return nil // step reports it
+	}
+	var out []string
+	for _, ev := range evs {
+		switch ev.Kind {
+		case "PreemptRequest":
+			out = append(out, fmt.Sprintf("sysmon preempts %v (%s) at %v", ev.G, m.Code.Funcs[s.Gs[ev.G-1].Fn].Name, ev.Time))
+		case "Retake":
+			out = append(out, fmt.Sprintf("sysmon retakes %v from %v (%s) in its syscall at %v", ev.P, ev.G, m.Code.Funcs[s.Gs[ev.G-1].Fn].Name, ev.Time))
+		}
+	}
+	return out
 }
 
 // Explanation is a model run that prints an observed order.
 type Explanation struct {
 	Tick    uint32   // P0's start-up schedtick
 	Choices []string // the timing choices, in order (none: the undisturbed run)
+	// Timed: the run is the timed model's prediction, and Choices are
+	// what its sysmon did by the clock.
+	Timed bool
 }
 
 func (e *Explanation) String() string {
 	if len(e.Choices) == 0 {
-		return fmt.Sprintf("schedtick %d", e.Tick)
+		if e.Timed {
+			return fmt.Sprintf("schedtick %d", e.Tick)
+		}
+		return fmt.Sprintf("schedtick %d; sysmon never acts", e.Tick)
 	}
 	return fmt.Sprintf("schedtick %d; %s", e.Tick, strings.Join(e.Choices, "; "))
 }
@@ -332,7 +397,7 @@ func (x *searcher) describe(s model.State, a model.Action, pos int) string {
 		spawned++
 	}
 	spawned -= 2 // the runtime's boot Gs
-	where := fmt.Sprintf("after %d tokens", pos)
+	where := fmt.Sprintf("after token %d", pos)
 	switch a := a.(type) {
 	case model.SysmonPreempt:
 		g := s.Ms[s.Ps[a.P].M].Curg
@@ -341,7 +406,7 @@ func (x *searcher) describe(s model.State, a model.Action, pos int) string {
 		if in.Op == spec.OpCall || in.Op == spec.OpDescend {
 			stmt += " " + code.Funcs[in.Fn].Name
 		}
-		return fmt.Sprintf("sysmon preempts %s at %s (line %d) after %d spawns, %s", gname(g), stmt, in.Pos.Line, spawned, where)
+		return fmt.Sprintf("sysmon preempts %s at %s.gmp:%d %s, after %d spawns", gname(g), x.m.Case.Prog, in.Pos.Line, stmt, spawned)
 	case model.SysmonRetake:
 		g := s.Ms[s.Ps[a.P].M].Curg
 		return fmt.Sprintf("sysmon retakes %v from %s in its syscall, %s", a.P, gname(g), where)

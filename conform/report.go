@@ -9,21 +9,25 @@ import (
 	"text/tabwriter"
 )
 
-// WriteTable writes the table of `gmplab conform`: case, runs, the
-// distinct observed orders with their counts, the prediction, the input
+// WriteTable writes the table of `gmplab conform`: case, runs, whether
+// every run printed the same order (det), the distinct observed orders with their counts, the prediction, the input
 // that explains each observation, and the verdict. Orders longer than a
 // few tokens are abbreviated; verbose adds every order in full and the
 // timing choices of each explanation.
 func WriteTable(w io.Writer, results []*Result, verbose bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "case\truns\tobserved\tpredicted\texplaining input\tverdict")
+	fmt.Fprintln(tw, "case\truns\tdet\tobserved\tpredicted\texplaining input\tverdict")
 	for _, r := range results {
 		var obs, inputs []string
 		for _, o := range r.Observed {
 			obs = append(obs, fmt.Sprintf("%dx %s", o.Count, r.label(o)))
 			inputs = append(inputs, r.input(o))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", r.Case.Name, r.Runs, strings.Join(obs, ", "), r.predicted(), strings.Join(inputs, "; "), r.Verdict)
+		det := "yes"
+		if !r.Deterministic() {
+			det = "no"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Case.Name, r.Runs, det, strings.Join(obs, ", "), r.predicted(), strings.Join(inputs, "; "), r.Verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -33,16 +37,17 @@ func WriteTable(w io.Writer, results []*Result, verbose bool) error {
 	}
 	for _, r := range results {
 		fmt.Fprintf(w, "\n%s: %s\n  program: conform/testdata/%s/main.go %s\n  workload: conform/testdata/%s.gmp\n", r.Case.Name, r.Case.Why, r.Case.Prog, strings.Join(r.Case.Args, " "), r.Case.Prog)
-		for i, p := range r.Predicted {
-			fmt.Fprintf(w, "  predicted (schedtick %d): %s\n", StartSchedticks[i], strings.Join(p, " "))
+		for _, p := range r.Predicted {
+			fmt.Fprintf(w, "  predicted (schedtick %d): %s\n", p.Tick, strings.Join(p.Tokens, " "))
+			for _, d := range p.Sysmon {
+				fmt.Fprintf(w, "    %s\n", d)
+			}
 		}
 		for _, o := range r.Observed {
 			fmt.Fprintf(w, "  observed %dx: %s\n", o.Count, strings.Join(o.Tokens, " "))
 			if o.Explanation == nil {
-				if d := r.Predicted[0]; len(d) > 0 {
-					i := firstDiff(d, o.Tokens)
-					fmt.Fprintf(w, "    no model run prints it (at most %d timing choices); it first differs from schedtick %d's prediction at token %d\n", MaxDeviations, StartSchedticks[0], i)
-				}
+				p := r.Predicted[0]
+				fmt.Fprintf(w, "    no model run prints it (at most %d timing choices); it first differs from schedtick %d's prediction at token %d\n", MaxDeviations, p.Tick, firstDiff(p.Tokens, o.Tokens))
 				continue
 			}
 			fmt.Fprintf(w, "    explained by: %s\n", o.Explanation)
@@ -62,7 +67,7 @@ func (r *Result) label(o *Observation) string {
 		}
 		return "=" + strings.Join(ts, "=")
 	}
-	return abbrev(o.Tokens) + fmt.Sprintf(" (differs at %d)", firstDiff(r.Predicted[0], o.Tokens))
+	return abbrev(o.Tokens) + fmt.Sprintf(" (differs at %d)", firstDiff(r.Predicted[0].Tokens, o.Tokens))
 }
 
 // predicted abbreviates the predictions: the first, and where the others
@@ -71,13 +76,14 @@ func (r *Result) predicted() string {
 	if len(r.Predicted) == 0 {
 		return "-"
 	}
-	s := "t" + strconv.FormatUint(uint64(StartSchedticks[0]), 10) + ": " + abbrev(r.Predicted[0])
-	for i, p := range r.Predicted[1:] {
-		t := "t" + strconv.FormatUint(uint64(StartSchedticks[i+1]), 10)
-		if slices.Equal(p, r.Predicted[0]) {
+	first := r.Predicted[0]
+	s := "t" + strconv.FormatUint(uint64(first.Tick), 10) + ": " + abbrev(first.Tokens)
+	for _, p := range r.Predicted[1:] {
+		t := "t" + strconv.FormatUint(uint64(p.Tick), 10)
+		if slices.Equal(p.Tokens, first.Tokens) {
 			s += "; " + t + " same"
 		} else {
-			s += fmt.Sprintf("; %s differs at %d", t, firstDiff(r.Predicted[0], p))
+			s += fmt.Sprintf("; %s differs at %d", t, firstDiff(first.Tokens, p.Tokens))
 		}
 	}
 	return s
@@ -93,7 +99,11 @@ func (r *Result) input(o *Observation) string {
 		for _, t := range o.Ticks {
 			ts = append(ts, strconv.FormatUint(uint64(t), 10))
 		}
-		return "schedtick " + strings.Join(ts, " or ")
+		s := "schedtick " + strings.Join(ts, " or ")
+		if c := o.Explanation.Choices; len(c) > 0 {
+			s += "; " + strings.Join(c, "; ")
+		}
+		return s
 	}
 	return o.Explanation.String()
 }
