@@ -18,7 +18,7 @@
 //   - TestLockstepRegressions: the corpus testdata/regress/*.trace, every
 //     failure found once, replayed on every run.
 //
-// TestFirstContactSpawnOrder checks the model against the real runtime.
+// The model against the real Go runtime is package conform.
 package properties
 
 import (
