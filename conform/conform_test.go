@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -214,5 +216,51 @@ func TestBadInput(t *testing.T) {
 	}
 	if !errors.Is(ErrSearchLimit, ErrSearchLimit) {
 		t.Fatal("unreachable")
+	}
+}
+
+// TestDisagree: a "runtime" that prints an order the model cannot produce
+// gets the verdict DISAGREE, and the table says so; one that prints the
+// prediction agrees. The programs are shell scripts standing in for the
+// built binaries.
+func TestDisagree(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skipf("skipping: no sh (%v)", err)
+	}
+	dir := t.TempDir()
+	script := func(name, out string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("#!"+sh+"\necho '"+out+"'\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	c := Case{Name: "chan-wake", Prog: "chanwake"}
+	for _, tc := range []struct {
+		out  string
+		want Verdict
+	}{
+		{"s W f0 f1", Agree},
+		{"s f0 f1 W", Disagree}, // the woken W would not be in runnext
+		{"s W f0", Disagree},    // a token missing
+	} {
+		r, err := Check(c, script("prog", tc.out), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Verdict != tc.want {
+			t.Errorf("%q: verdict %v, want %v", tc.out, r.Verdict, tc.want)
+		}
+		var b bytes.Buffer
+		if err := WriteTable(&b, []*Result{r}, true); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tc.want.String()) {
+			t.Errorf("%q: the table does not say %v:\n%s", tc.out, tc.want, b.String())
+		}
+		if tc.want == Disagree && !strings.Contains(b.String(), "no model run prints it") {
+			t.Errorf("%q: the verbose table does not say why:\n%s", tc.out, b.String())
+		}
 	}
 }
