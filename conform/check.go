@@ -54,7 +54,18 @@ type Result struct {
 	// Observed are the distinct orders, most frequent first.
 	Observed []*Observation
 	Verdict  Verdict
+	// Possible are the orders the untimed model allows with at most
+	// MaxDeviations timing choices, for the cases small enough to
+	// enumerate (nil otherwise).
+	Possible []Possible
 }
+
+// possibleMaxTokens and possibleLimit bound the cases whose allowed
+// orders are enumerated: the spawn cases have far too many.
+const (
+	possibleMaxTokens = 50
+	possibleLimit     = 10_000
+)
 
 // Deterministic reports whether every run printed the same order.
 func (r *Result) Deterministic() bool { return len(r.Observed) == 1 }
@@ -76,6 +87,12 @@ func Check(c Case, bin string, runs int) (*Result, error) {
 			return nil, err
 		}
 		res.Predicted = append(res.Predicted, p)
+	}
+	if len(res.Predicted[0].Tokens) <= possibleMaxTokens {
+		ps, err := m.Possible(MaxDeviations, possibleLimit)
+		if err == nil {
+			res.Possible = ps
+		}
 	}
 	seen := map[string]*Observation{}
 	for range runs {

@@ -264,3 +264,36 @@ func TestDisagree(t *testing.T) {
 		}
 	}
 }
+
+// TestPossible: the orders the untimed model allows. The hog either runs
+// to its end (sysmon never looks) or is preempted to the global tail and
+// comes back after the three short Gs (however often sysmon preempts it:
+// the ring is empty by then); chan-wake has no safe point where sysmon
+// could stop a G, so only one order.
+func TestPossible(t *testing.T) {
+	for _, tc := range []struct {
+		prog string
+		want []string
+	}{
+		{"hog", []string{"H h s0 s1 s2", "H s0 s1 s2 h"}},
+		{"chanwake", []string{"s W f0 f1"}},
+		{"syscall", []string{"w1 B b w0", "w1 B w0 b"}},
+	} {
+		m, err := NewModel(Case{Name: tc.prog, Prog: tc.prog})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := m.Possible(MaxDeviations, possibleLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range ps {
+			got = append(got, strings.Join(p.Tokens, " "))
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: the model allows %q, want %q", tc.prog, got, tc.want)
+		}
+	}
+}

@@ -16,7 +16,7 @@ import (
 // timing choices of each explanation.
 func WriteTable(w io.Writer, results []*Result, verbose bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "case\truns\tdet\tobserved\tpredicted\texplaining input\tverdict")
+	fmt.Fprintln(tw, "case\truns\tdet\tobserved\tpredicted\tallowed\texplaining input\tverdict")
 	for _, r := range results {
 		var obs, inputs []string
 		for _, o := range r.Observed {
@@ -27,7 +27,11 @@ func WriteTable(w io.Writer, results []*Result, verbose bool) error {
 		if !r.Deterministic() {
 			det = "no"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Case.Name, r.Runs, det, strings.Join(obs, ", "), r.predicted(), strings.Join(inputs, "; "), r.Verdict)
+		allowed := "-"
+		if r.Possible != nil {
+			allowed = strconv.Itoa(len(r.Possible))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Case.Name, r.Runs, det, strings.Join(obs, ", "), r.predicted(), allowed, strings.Join(inputs, "; "), r.Verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -41,6 +45,12 @@ func WriteTable(w io.Writer, results []*Result, verbose bool) error {
 			fmt.Fprintf(w, "  predicted (schedtick %d): %s\n", p.Tick, strings.Join(p.Tokens, " "))
 			for _, d := range p.Sysmon {
 				fmt.Fprintf(w, "    %s\n", d)
+			}
+		}
+		if r.Possible != nil {
+			fmt.Fprintf(w, "  allowed by the untimed model with at most %d timing choices: %d order(s)\n", MaxDeviations, len(r.Possible))
+			for _, p := range r.Possible {
+				fmt.Fprintf(w, "    %s  (%s)\n", strings.Join(p.Tokens, " "), &p.Explanation)
 			}
 		}
 		for _, o := range r.Observed {
