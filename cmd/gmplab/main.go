@@ -36,6 +36,8 @@ var commands = []struct {
 	{"explore", "explore every interleaving of a workload and check every invariant", cmdExplore},
 	{"replay", "replay a trace or counterexample step by step on the model", cmdReplay},
 	{"knobs", "list the scheduler policy knobs with their go1.26.8 defaults", cmdKnobs},
+	{"compare", "compare scheduler configs on workloads over many seeds (metrics, CIs, ratios)", cmdCompare},
+	{"sweep", "vary one knob over a range and print (and plot) the metrics against it", cmdSweep},
 }
 
 func run(args []string, stdout, stderr io.Writer) (code int) {

@@ -1,0 +1,197 @@
+package research
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gmplab/gmplab/impl"
+	"github.com/gmplab/gmplab/model"
+	"github.com/gmplab/gmplab/spec"
+)
+
+// Engines are the engines a comparison can run on.
+var Engines = []string{"model", "impl"}
+
+// Workload is a compiled workload under its name.
+type Workload struct {
+	Name string
+	Code *spec.Code
+}
+
+// Options control a comparison or a sweep.
+type Options struct {
+	Workloads []Workload
+	Configs   []Config
+	Engines   []string // "model", "impl"
+	// Seeds runs are made per workload, config and engine, with seeds
+	// Seed, Seed+1, ... (the model's policy seed; impl's steal order).
+	Seeds int
+	Seed  uint64
+	Boot  model.Boot
+	// CheckInvariants checks every invariant of spec.Invariants on every
+	// state of a model run, and on impl snapshots taken under
+	// stop-the-world every SnapshotEvery of logical time.
+	CheckInvariants bool
+	SnapshotEvery   time.Duration
+	// TimeScale is impl's wall time per logical time (0: 0.01).
+	TimeScale float64
+	// MaxTime bounds a model run's logical time (0: none); Timeout an impl
+	// run's wall time (0: 30s).
+	MaxTime time.Duration
+	Timeout time.Duration
+	// Progress, if not nil, is called after every run.
+	Progress func(done, total int, last string)
+}
+
+// Cell is the runs of one workload under one config on one engine.
+type Cell struct {
+	Workload string
+	Engine   string
+	Config   Config
+	Samples  []Sample // one per seed, in seed order
+}
+
+// Stat summarizes metric i over the cell's runs.
+func (c *Cell) Stat(i int) Stat {
+	xs := make([]float64, len(c.Samples))
+	for k, s := range c.Samples {
+		xs[k] = s.Values[i]
+	}
+	return Summarize(xs)
+}
+
+// Report is a comparison's result: cells ordered by workload, engine,
+// then config (the order of Options).
+type Report struct {
+	Seeds int
+	Seed  uint64
+	Cells []Cell
+}
+
+func (o *Options) check() error {
+	if len(o.Workloads) == 0 {
+		return errors.New("no workload")
+	}
+	if len(o.Configs) == 0 {
+		return errors.New("no config")
+	}
+	if len(o.Engines) == 0 {
+		return errors.New("no engine")
+	}
+	for _, e := range o.Engines {
+		if e != "model" && e != "impl" {
+			return fmt.Errorf("engine %q: want model or impl", e)
+		}
+	}
+	if o.Seeds < 1 {
+		return fmt.Errorf("seeds = %d: want at least 1", o.Seeds)
+	}
+	if o.TimeScale < 0 || o.MaxTime < 0 || o.Timeout < 0 || o.SnapshotEvery < 0 {
+		return errors.New("time-scale, max-time, timeout and snapshot period must not be negative")
+	}
+	return nil
+}
+
+// Compare runs every workload under every config on every engine for
+// o.Seeds seeds. Runs are sequential (impl's Ms need the cores) and model
+// runs are deterministic, so the same options give the same model numbers.
+// The error is for bad options and for a run that could not start (a
+// model bug refusing an enabled action included); how a run ended is in
+// its Sample.
+func Compare(o Options) (*Report, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	rep := &Report{Seeds: o.Seeds, Seed: o.Seed}
+	total := len(o.Workloads) * len(o.Engines) * len(o.Configs) * o.Seeds
+	done := 0
+	for _, w := range o.Workloads {
+		for _, e := range o.Engines {
+			for _, c := range o.Configs {
+				cell := Cell{Workload: w.Name, Engine: e, Config: c}
+				for k := 0; k < o.Seeds; k++ {
+					seed := o.Seed + uint64(k)
+					s, err := RunOne(e, c.Cfg, w.Code, seed, &o)
+					if err != nil {
+						return nil, fmt.Errorf("%s on %s under %q, seed %d: %w", w.Name, e, c.Label, seed, err)
+					}
+					cell.Samples = append(cell.Samples, s)
+					done++
+					if o.Progress != nil {
+						o.Progress(done, total, fmt.Sprintf("%s %s %s seed=%d", w.Name, e, c.Label, seed))
+					}
+				}
+				rep.Cells = append(rep.Cells, cell)
+			}
+		}
+	}
+	return rep, nil
+}
+
+// Trace runs one workload once and returns its event trace and
+// GOMAXPROCS at the start (what Walk needs), with the run's outcome.
+func Trace(engine string, cfg spec.Config, code *spec.Code, seed uint64, o *Options) ([]spec.Event, Sample, error) {
+	switch engine {
+	case "model":
+		env := &model.Env{Cfg: cfg, Code: code, Timed: true}
+		res, err := model.Simulate(env, o.Boot, model.SimOptions{Seed: seed, KeepEvents: true,
+			CheckInvariants: o.CheckInvariants, MaxTime: o.MaxTime})
+		var s Sample
+		var ie *spec.InvariantError
+		switch {
+		case errors.As(err, &ie):
+			// The model broke an invariant under this config: a result.
+			s.Outcome, s.Message, s.Invariant = "invariant", err.Error(), ie.Name
+		case err != nil:
+			return nil, s, err
+		default:
+			s.Outcome, s.Message = res.Outcome.String(), res.Message
+		}
+		return res.Events, s, nil
+	case "impl":
+		scale := o.TimeScale
+		if scale == 0 {
+			scale = 0.01
+		}
+		timeout := o.Timeout
+		if timeout == 0 {
+			timeout = 30 * time.Second
+		}
+		ro := impl.RunOptions{Seed: seed, TimeScale: scale, Trace: true, Timeout: timeout}
+		if o.CheckInvariants {
+			ro.SnapshotEvery = o.SnapshotEvery
+			if ro.SnapshotEvery == 0 {
+				ro.SnapshotEvery = time.Millisecond
+			}
+		}
+		res, err := impl.Run(cfg, code, impl.Boot{Schedtick: o.Boot.Schedtick, Ring: o.Boot.Ring, Runnext: o.Boot.Runnext}, ro)
+		if err != nil {
+			return nil, Sample{}, err
+		}
+		s := Sample{Outcome: res.Outcome.String(), Message: res.Message}
+		for i := range res.Snapshots {
+			if err := spec.All(&res.Snapshots[i]); err != nil {
+				var ie *spec.InvariantError
+				if errors.As(err, &ie) {
+					s.Invariant = ie.Name
+				}
+				s.Message = err.Error()
+				break
+			}
+		}
+		return res.Events, s, nil
+	}
+	return nil, Sample{}, fmt.Errorf("engine %q: want model or impl", engine)
+}
+
+// RunOne runs one workload once and measures it.
+func RunOne(engine string, cfg spec.Config, code *spec.Code, seed uint64, o *Options) (Sample, error) {
+	evs, s, err := Trace(engine, cfg, code, seed, o)
+	if err != nil {
+		return s, err
+	}
+	m := Measure(evs, cfg.Procs)
+	m.Outcome, m.Message, m.Invariant = s.Outcome, s.Message, s.Invariant
+	return m, nil
+}
