@@ -94,5 +94,3 @@ func ParseConfig(label string, procs int) (Config, error) {
 	}
 	return Config{Label: label, Cfg: c}, nil
 }
-
-

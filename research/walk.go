@@ -68,11 +68,11 @@ const (
 )
 
 type gWalk struct {
-	phase  gPhase
-	since  time.Duration // start of the current phase (running: the slice start)
-	p      spec.PID
-	m      spec.MID
-	src    string
+	phase   gPhase
+	since   time.Duration // start of the current phase (running: the slice start)
+	p       spec.PID
+	m       spec.MID
+	src     string
 	sysOpen bool // a syscall slice is open on p
 }
 
