@@ -36,7 +36,7 @@ type Mark struct {
 }
 
 // MarkKinds are the event kinds Walk keeps as marks.
-var MarkKinds = []string{"Steal", "Spill", "Kick", "GlobalBatch", "Gosched", "Preempt", "PreemptRequest", "Retake", "Handoff", "Grow", "Shrink", "Wake", "Gomaxprocs", "Fatal", "Deadlock"}
+var MarkKinds = []string{"EnterSyscall", "ExitSyscall", "Steal", "Spill", "Kick", "GlobalBatch", "Gosched", "Preempt", "PreemptRequest", "Retake", "Handoff", "Grow", "Shrink", "Wake", "Gomaxprocs", "Fatal", "Deadlock"}
 
 // Walked is what one pass over a trace finds.
 type Walked struct {

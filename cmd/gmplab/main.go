@@ -38,6 +38,7 @@ var commands = []struct {
 	{"knobs", "list the scheduler policy knobs with their go1.26.8 defaults", cmdKnobs},
 	{"compare", "compare scheduler configs on workloads over many seeds (metrics, CIs, ratios)", cmdCompare},
 	{"sweep", "vary one knob over a range and print (and plot) the metrics against it", cmdSweep},
+	{"timeline", "draw a run's per-P timeline as Chrome trace-event JSON (Perfetto) and HTML/SVG", cmdTimeline},
 }
 
 func run(args []string, stdout, stderr io.Writer) (code int) {
