@@ -29,6 +29,9 @@ type Options struct {
 	Seeds int
 	Seed  uint64
 	Boot  model.Boot
+	// Mutants switches deliberate bugs into the model (model runs only):
+	// a way to see what a comparison reports when a config breaks things.
+	Mutants model.Mutants
 	// CheckInvariants checks every invariant of spec.Invariants on every
 	// state of a model run, and on impl snapshots taken under
 	// stop-the-world every SnapshotEvery of logical time.
@@ -134,7 +137,7 @@ func Compare(o Options) (*Report, error) {
 func Trace(engine string, cfg spec.Config, code *spec.Code, seed uint64, o *Options) ([]spec.Event, Sample, error) {
 	switch engine {
 	case "model":
-		env := &model.Env{Cfg: cfg, Code: code, Timed: true}
+		env := &model.Env{Cfg: cfg, Code: code, Timed: true, Mutants: o.Mutants}
 		res, err := model.Simulate(env, o.Boot, model.SimOptions{Seed: seed, KeepEvents: true,
 			CheckInvariants: o.CheckInvariants, MaxTime: o.MaxTime})
 		var s Sample
