@@ -84,14 +84,18 @@ func (rf *researchFlags) options(stderr io.Writer, cmd string) (research.Options
 	return o, idx, nil
 }
 
-// progress reports on stderr at most once a second, and at the end of
-// runs that took longer than that.
+// progressEvery is how often progress lines are printed (a variable for
+// the tests).
+var progressEvery = time.Second
+
+// progress reports on stderr at most once per progressEvery, and at the
+// end of runs that took longer than that.
 func progress(stderr io.Writer, cmd string) func(done, total int, last string) {
 	start := time.Now()
 	lastPrint := start
 	return func(done, total int, last string) {
 		now := time.Now()
-		if now.Sub(lastPrint) < time.Second && !(done == total && now.Sub(start) >= time.Second) {
+		if now.Sub(lastPrint) < progressEvery && !(done == total && now.Sub(start) >= progressEvery) {
 			return
 		}
 		lastPrint = now
@@ -113,11 +117,12 @@ func loadWorkloads(arg string) ([]research.Workload, error) {
 		sort.Strings(paths)
 		var out []research.Workload
 		for _, p := range paths {
-			code, name, err := loadWorkload(p)
+			code, _, err := loadWorkload(p)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, research.Workload{Name: name, Code: code})
+			// The directory is in the command line: the base name will do.
+			out = append(out, research.Workload{Name: strings.TrimSuffix(filepath.Base(p), ".gmp"), Code: code})
 		}
 		return out, nil
 	}
