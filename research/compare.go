@@ -3,6 +3,7 @@ package research
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gmplab/gmplab/impl"
@@ -43,6 +44,10 @@ type Options struct {
 	// run's wall time (0: 30s).
 	MaxTime time.Duration
 	Timeout time.Duration
+	// Focus, if not empty, names functions: the per-G metrics (latency-*,
+	// longest-wait, fairness) then count only the Gs that started in one
+	// of them (e.g. the consumer of a producer/consumer pair).
+	Focus []string
 	// Progress, if not nil, is called after every run.
 	Progress func(done, total int, last string)
 }
@@ -90,6 +95,13 @@ func (o *Options) check() error {
 	if o.Seeds < 1 {
 		return fmt.Errorf("seeds = %d: want at least 1", o.Seeds)
 	}
+	for _, w := range o.Workloads {
+		for _, f := range o.Focus {
+			if !slices.ContainsFunc(w.Code.Funcs, func(fc spec.FuncCode) bool { return fc.Name == f }) {
+				return fmt.Errorf("focus: workload %s has no function %q", w.Name, f)
+			}
+		}
+	}
 	if o.TimeScale < 0 || o.MaxTime < 0 || o.Timeout < 0 || o.SnapshotEvery < 0 {
 		return errors.New("time-scale, max-time, timeout and snapshot period must not be negative")
 	}
@@ -132,26 +144,44 @@ func Compare(o Options) (*Report, error) {
 	return rep, nil
 }
 
-// Trace runs one workload once and returns its event trace and
-// GOMAXPROCS at the start (what Walk needs), with the run's outcome.
-func Trace(engine string, cfg spec.Config, code *spec.Code, seed uint64, o *Options) ([]spec.Event, Sample, error) {
+// Run is one run's trace and how it ended.
+type Run struct {
+	Events []spec.Event
+	// Fn[i] is the name of the function G i+1 started in.
+	Fn []string
+	// Outcome, Message and Invariant are as in Sample.
+	Outcome, Message, Invariant string
+}
+
+// Trace runs one workload once with the event trace on.
+func Trace(engine string, cfg spec.Config, code *spec.Code, seed uint64, o *Options) (*Run, error) {
+	fnName := func(i int) string {
+		if i >= 0 && i < len(code.Funcs) {
+			return code.Funcs[i].Name
+		}
+		return ""
+	}
 	switch engine {
 	case "model":
 		env := &model.Env{Cfg: cfg, Code: code, Timed: true, Mutants: o.Mutants}
 		res, err := model.Simulate(env, o.Boot, model.SimOptions{Seed: seed, KeepEvents: true,
 			CheckInvariants: o.CheckInvariants, MaxTime: o.MaxTime})
-		var s Sample
+		r := &Run{}
 		var ie *spec.InvariantError
 		switch {
 		case errors.As(err, &ie):
 			// The model broke an invariant under this config: a result.
-			s.Outcome, s.Message, s.Invariant = "invariant", err.Error(), ie.Name
+			r.Outcome, r.Message, r.Invariant = "invariant", err.Error(), ie.Name
 		case err != nil:
-			return nil, s, err
+			return nil, err
 		default:
-			s.Outcome, s.Message = res.Outcome.String(), res.Message
+			r.Outcome, r.Message = res.Outcome.String(), res.Message
 		}
-		return res.Events, s, nil
+		r.Events = res.Events
+		for _, g := range res.Final.Gs {
+			r.Fn = append(r.Fn, fnName(g.Fn))
+		}
+		return r, nil
 	case "impl":
 		scale := o.TimeScale
 		if scale == 0 {
@@ -170,31 +200,41 @@ func Trace(engine string, cfg spec.Config, code *spec.Code, seed uint64, o *Opti
 		}
 		res, err := impl.Run(cfg, code, impl.Boot{Schedtick: o.Boot.Schedtick, Ring: o.Boot.Ring, Runnext: o.Boot.Runnext}, ro)
 		if err != nil {
-			return nil, Sample{}, err
+			return nil, err
 		}
-		s := Sample{Outcome: res.Outcome.String(), Message: res.Message}
+		r := &Run{Events: res.Events, Outcome: res.Outcome.String(), Message: res.Message}
+		for _, fn := range res.Fns {
+			r.Fn = append(r.Fn, fnName(fn))
+		}
 		for i := range res.Snapshots {
 			if err := spec.All(&res.Snapshots[i]); err != nil {
 				var ie *spec.InvariantError
 				if errors.As(err, &ie) {
-					s.Invariant = ie.Name
+					r.Invariant = ie.Name
 				}
-				s.Message = err.Error()
+				r.Message = err.Error()
 				break
 			}
 		}
-		return res.Events, s, nil
+		return r, nil
 	}
-	return nil, Sample{}, fmt.Errorf("engine %q: want model or impl", engine)
+	return nil, fmt.Errorf("engine %q: want model or impl", engine)
 }
 
 // RunOne runs one workload once and measures it.
 func RunOne(engine string, cfg spec.Config, code *spec.Code, seed uint64, o *Options) (Sample, error) {
-	evs, s, err := Trace(engine, cfg, code, seed, o)
+	r, err := Trace(engine, cfg, code, seed, o)
 	if err != nil {
-		return s, err
+		return Sample{}, err
 	}
-	m := Measure(evs, cfg.Procs)
-	m.Outcome, m.Message, m.Invariant = s.Outcome, s.Message, s.Invariant
+	var focus func(spec.GID) bool
+	if len(o.Focus) > 0 {
+		focus = func(g spec.GID) bool {
+			i := int(g) - 1
+			return i >= 0 && i < len(r.Fn) && slices.Contains(o.Focus, r.Fn[i])
+		}
+	}
+	m := Measure(r.Events, cfg.Procs, focus)
+	m.Outcome, m.Message, m.Invariant = r.Outcome, r.Message, r.Invariant
 	return m, nil
 }

@@ -164,3 +164,34 @@ func TestCompareBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// Focus restricts the per-G metrics to the Gs of the named functions.
+func TestCompareFocus(t *testing.T) {
+	o := Options{Workloads: []Workload{example(t, "hog")}, Configs: configs(t, 1, "go1.26"),
+		Engines: []string{"model"}, Seeds: 1, Seed: 1}
+	all, err := Compare(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Focus = []string{"hog"}
+	hog, err := Compare(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// hog runs first (runnext) and waits only after its preemption; the
+	// short Gs wait behind it for the whole slice: their longest wait is
+	// the run's, not the hog's.
+	lw := MetricIndex("longest-wait")
+	a, h := all.Cells[0].Samples[0].Values[lw], hog.Cells[0].Samples[0].Values[lw]
+	if !(h < a) {
+		t.Errorf("longest-wait: hog alone %v, all Gs %v: focus not applied", h, a)
+	}
+	th := MetricIndex("throughput")
+	if all.Cells[0].Samples[0].Values[th] != hog.Cells[0].Samples[0].Values[th] {
+		t.Error("focus changed a whole-run metric")
+	}
+	o.Focus = []string{"nosuch"}
+	if _, err := Compare(o); err == nil || !strings.Contains(err.Error(), `no function "nosuch"`) {
+		t.Errorf("unknown focus function: %v", err)
+	}
+}

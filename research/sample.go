@@ -53,8 +53,13 @@ type Sample struct {
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // Measure computes a Sample from a run's trace, with GOMAXPROCS procs at
-// its start. Counts come from model.Metrics, times from Walk.
-func Measure(events []spec.Event, procs int) Sample {
+// its start. Counts come from model.Metrics, times from Walk. If focus is
+// not nil, the per-G metrics (latency-*, longest-wait, fairness) count
+// only the Gs it accepts; the others are the whole run's.
+func Measure(events []spec.Event, procs int, focus func(spec.GID) bool) Sample {
+	if focus == nil {
+		focus = func(spec.GID) bool { return true }
+	}
 	rm := model.Metrics(events)
 	w := Walk(events, procs)
 	span := w.End - w.Start
@@ -64,7 +69,12 @@ func Measure(events []spec.Event, procs int) Sample {
 		set("throughput", float64(rm.Completed)/(float64(span)/float64(time.Millisecond)))
 	}
 	set("makespan", float64(span)/float64(time.Millisecond))
-	waits := slices.Clone(w.Waits)
+	var waits []time.Duration
+	for _, x := range w.Waits {
+		if focus(x.G) {
+			waits = append(waits, x.D)
+		}
+	}
 	slices.Sort(waits)
 	set("latency-p50", us(Percentile(waits, 0.50)))
 	set("latency-p99", us(Percentile(waits, 0.99)))
@@ -72,13 +82,15 @@ func Measure(events []spec.Event, procs int) Sample {
 		set("latency-max", us(waits[len(waits)-1]))
 	}
 	var longest time.Duration
-	for _, d := range w.Wait {
-		longest = max(longest, d)
+	for id, d := range w.Wait {
+		if focus(id) {
+			longest = max(longest, d)
+		}
 	}
 	set("longest-wait", us(longest))
 	var shares []float64
 	for id, cpu := range w.CPU {
-		if cpu > 0 {
+		if cpu > 0 && focus(id) {
 			shares = append(shares, float64(cpu)/float64(cpu+w.Wait[id]))
 		}
 	}

@@ -19,11 +19,11 @@ import (
 func timelineOf(t *testing.T, engine, name string, procs int) *Timeline {
 	t.Helper()
 	w := example(t, name)
-	evs, s, err := Trace(engine, spec.Default(procs), w.Code, 1, &Options{})
-	if err != nil || s.Outcome != "exited" {
-		t.Fatalf("%s on %s: %v %+v", name, engine, err, s)
+	r, err := Trace(engine, spec.Default(procs), w.Code, 1, &Options{})
+	if err != nil || r.Outcome != "exited" {
+		t.Fatalf("%s on %s: %v %+v", name, engine, err, r)
 	}
-	return NewTimeline(fmt.Sprintf("%s on %s", name, engine), evs, procs)
+	return NewTimeline(fmt.Sprintf("%s on %s", name, engine), r.Events, procs)
 }
 
 // The Chrome trace-event JSON is well formed: a traceEvents array of

@@ -45,7 +45,7 @@ type Walked struct {
 	Marks      []Mark  // in trace order
 	// Waits holds every runnable->running wait, in the order the Gs
 	// started running.
-	Waits []time.Duration
+	Waits []Wait
 	// CPU and Wait are per-G totals of running time and runnable time.
 	CPU, Wait map[spec.GID]time.Duration
 	// IdleWait is the P-time lost while Gs waited: the integral over time
@@ -54,6 +54,12 @@ type Walked struct {
 	IdleWait time.Duration
 	// Procs is the largest GOMAXPROCS seen (lanes to draw).
 	Procs int
+}
+
+// Wait is one runnable->running wait of a G.
+type Wait struct {
+	G spec.GID
+	D time.Duration
 }
 
 type gPhase uint8
@@ -200,7 +206,7 @@ func (k *walker) add(ev spec.Event) {
 			k.enter(g, phRunnable, k.w.Start)
 			fallthrough
 		case phRunnable:
-			k.w.Waits = append(k.w.Waits, t-g.since)
+			k.w.Waits = append(k.w.Waits, Wait{ev.G, t - g.since})
 		}
 		k.run(ev.G, g, t, ev.P, ev.M, ev.Arg("src"))
 	case "Gosched", "Preempt":

@@ -44,7 +44,7 @@ func TestWalkHandTrace(t *testing.T) {
 	w := Walk(parseTrace(t, handTrace), 2)
 	// Waits, in the order the Gs ran: g3 from runnext at once, g2 after
 	// g3's 1µs, g3 again after its Gosched (1000..3000), g1 after its wake.
-	if got, want := fmt.Sprint(w.Waits), "[0s 1µs 2µs 1µs]"; got != want {
+	if got, want := fmt.Sprint(w.Waits), "[{g3 0s} {g2 1µs} {g3 2µs} {g1 1µs}]"; got != want {
 		t.Errorf("Waits = %s, want %s", got, want)
 	}
 	// CPU: g1 0+500ns; g2 1000..6000; g3 0..1000 + 3000..4000 + 7000..9000.
@@ -149,11 +149,11 @@ func TestWalkImplTraces(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, procs := range []int{1, 2} {
-			evs, s, err := Trace("impl", spec.Default(procs), code, 1, &Options{})
-			if err != nil || s.Outcome != "exited" {
-				t.Fatalf("%s procs=%d: %v %+v", name, procs, err, s)
+			r, err := Trace("impl", spec.Default(procs), code, 1, &Options{})
+			if err != nil || r.Outcome != "exited" {
+				t.Fatalf("%s procs=%d: %v %+v", name, procs, err, r)
 			}
-			checkWalk(t, fmt.Sprintf("%s on impl procs=%d (gmplab run -engine impl -procs %d -trace - %s)", name, procs, procs, name), evs, procs)
+			checkWalk(t, fmt.Sprintf("%s on impl procs=%d (gmplab run -engine impl -procs %d -trace - %s)", name, procs, procs, name), r.Events, procs)
 		}
 	}
 }

@@ -24,6 +24,7 @@ type researchFlags struct {
 	timeScale  *float64
 	maxTime    *time.Duration
 	metrics    *string
+	focus      *string
 	quiet      *bool
 }
 
@@ -36,6 +37,7 @@ func addResearchFlags(fs *flag.FlagSet, seeds int) *researchFlags {
 		invariants: fs.Bool("invariants", true, "check every invariant on every model state and on impl snapshots taken every 1ms of logical time"),
 		timeScale:  fs.Float64("time-scale", 0.01, "impl only: wall time per logical time"),
 		maxTime:    fs.Duration("max-time", 0, "model only: stop a run at this logical time (0 = no limit); for endless workloads"),
+		focus:      fs.String("focus", "", "comma-separated functions: latency-*, longest-wait and fairness count only the Gs started in them"),
 		metrics:    fs.String("metrics", "", "comma-separated metrics to print (default all: "+metricNames()+")"),
 		quiet:      fs.Bool("q", false, "no progress lines on stderr"),
 	}
@@ -53,7 +55,7 @@ func metricNames() string {
 // workloads and configs).
 func (rf *researchFlags) options(stderr io.Writer, cmd string) (research.Options, []int, error) {
 	o := research.Options{Seeds: *rf.seeds, Seed: *rf.seed, CheckInvariants: *rf.invariants,
-		TimeScale: *rf.timeScale, MaxTime: *rf.maxTime}
+		TimeScale: *rf.timeScale, MaxTime: *rf.maxTime, Focus: splitList(*rf.focus)}
 	switch *rf.engine {
 	case "model", "impl":
 		o.Engines = []string{*rf.engine}
@@ -168,7 +170,7 @@ On the model the same seeds give the same numbers; impl runs race for real.`, st
 	}
 	rep, err := research.Compare(o)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	return rep.Format(stdout, idx, o.CheckInvariants)
 }
@@ -220,7 +222,7 @@ STEP +N (add, the default) or xN (multiply): 1:64:x2, 0:120:+20, 1ms:20ms:+1ms.`
 	}
 	rep, err := research.Compare(o)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	if err := rep.FormatSweep(stdout, *knob, idx, o.CheckInvariants); err != nil {
 		return err
@@ -285,12 +287,12 @@ HTML page with an SVG. Times are logical, in microseconds in the JSON.`, stderr)
 		return err
 	}
 	o := research.Options{Boot: pf.boot, TimeScale: *timeScale, MaxTime: *maxTime}
-	evs, s, err := research.Trace(*engine, cfg, code, *seed, &o)
+	r, err := research.Trace(*engine, cfg, code, *seed, &o)
 	if err != nil {
 		return err
 	}
-	title := fmt.Sprintf("%s on %s under %s (seed %d): %s", name, *engine, label, *seed, s.Outcome)
-	tl := research.NewTimeline(title, evs, cfg.Procs)
+	title := fmt.Sprintf("%s on %s under %s (seed %d): %s", name, *engine, label, *seed, r.Outcome)
+	tl := research.NewTimeline(title, r.Events, cfg.Procs)
 	for _, out := range []struct {
 		path  string
 		write func(io.Writer) error

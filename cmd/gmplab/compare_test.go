@@ -31,6 +31,7 @@ func TestResearchBadInput(t *testing.T) {
 		{[]string{"compare", "-bogus", "pingpong", "go1.26", "article"}, "flag provided but not defined: -bogus"},
 		{[]string{"compare", "nosuchworkload", "go1.26", "article"}, "no such file, and no example"},
 		{[]string{"compare", dir, "go1.26", "article"}, "a directory without *.gmp workloads"},
+		{[]string{"compare", "-focus", "nosuch", "pingpong", "go1.26", "article"}, `no function "nosuch"`},
 		{[]string{"sweep", "pingpong"}, "-knob is required"},
 		{[]string{"sweep", "-knob", "runq-size", "pingpong"}, "exactly one of -values and -range"},
 		{[]string{"sweep", "-knob", "runq-size", "-values", "4", "-range", "1:4:x2", "pingpong"}, "exactly one of -values and -range"},
