@@ -50,7 +50,9 @@ func (p *Plot) WriteSVG(w io.Writer) error {
 	if hi <= lo {
 		hi = lo + 1
 	}
-	hi += (hi - lo) * 0.05
+	step := niceFloat((hi - lo) / 5)
+	lo = math.Floor(lo/step) * step
+	hi = math.Ceil(hi/step) * step
 	xpos := func(i int) float64 {
 		if len(p.X) == 1 {
 			return left + pw/2
@@ -65,8 +67,8 @@ func (p *Plot) WriteSVG(w io.Writer) error {
 	// Axes and ticks.
 	fmt.Fprintf(&b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="black"/>`+"\n", left, top+ph, left+pw, top+ph)
 	fmt.Fprintf(&b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="black"/>`+"\n", left, top, left, top+ph)
-	for k := 0; k <= 5; k++ {
-		v := lo + (hi-lo)*float64(k)/5
+	for k := 0; lo+float64(k)*step <= hi+step/2; k++ {
+		v := lo + float64(k)*step
 		y := ypos(v)
 		fmt.Fprintf(&b, `<line x1="%g" y1="%.1f" x2="%g" y2="%.1f" stroke="#ddd"/>`+"\n", left, y, left+pw, y)
 		fmt.Fprintf(&b, `<text x="%g" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`+"\n", left-6, y, Num(v))
@@ -102,6 +104,17 @@ func (p *Plot) WriteSVG(w io.Writer) error {
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// niceFloat rounds x > 0 up to 1, 2 or 5 times a power of ten.
+func niceFloat(x float64) float64 {
+	p := math.Pow(10, math.Floor(math.Log10(x)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= x*(1-1e-9) {
+			return m * p
+		}
+	}
+	return 10 * p
 }
 
 // SweepPlots returns one plot per metric of a sweep: x the knob's values,
