@@ -26,6 +26,29 @@ func NewTimeline(title string, events []spec.Event, procs int) *Timeline {
 	return &Timeline{Title: title, Walked: Walk(events, procs)}
 }
 
+// Crop keeps what happens in [from, to] (to <= 0: to the end), cutting
+// slices at the edges, so that a long run can be looked at closely.
+func (t *Timeline) Crop(from, to time.Duration) *Timeline {
+	if to <= 0 || to > t.End {
+		to = t.End
+	}
+	from = max(from, t.Start)
+	w := *t.Walked
+	w.Start, w.End, w.Slices, w.Marks = from, max(to, from), nil, nil
+	for _, s := range t.Slices {
+		if s.End >= from && s.Start <= to {
+			s.Start, s.End = max(s.Start, from), min(s.End, to)
+			w.Slices = append(w.Slices, s)
+		}
+	}
+	for _, m := range t.Marks {
+		if m.Time >= from && m.Time <= to {
+			w.Marks = append(w.Marks, m)
+		}
+	}
+	return &Timeline{Title: t.Title, Walked: &w}
+}
+
 // ChromeEvent is one entry of the Chrome trace-event format (the JSON
 // Perfetto and chrome://tracing open): "X" complete events for slices,
 // "i" instant events for marks, "M" metadata naming the process and the

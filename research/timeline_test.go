@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gmplab/gmplab/spec"
 )
@@ -259,4 +260,25 @@ func sortByLength(s []Slice) []Slice {
 		}
 	}
 	return s
+}
+
+func TestCrop(t *testing.T) {
+	tl := timelineOf(t, "model", "syscall", 2)
+	c := tl.Crop(5*time.Millisecond, 15*time.Millisecond)
+	if c.Start != 5*time.Millisecond || c.End != 15*time.Millisecond || len(c.Slices) == 0 {
+		t.Fatalf("crop: %v..%v, %d slices", c.Start, c.End, len(c.Slices))
+	}
+	for _, s := range c.Slices {
+		if s.Start < c.Start || s.End > c.End {
+			t.Errorf("slice %v %v..%v outside the window", s.G, s.Start, s.End)
+		}
+	}
+	for _, m := range c.Marks {
+		if m.Time < c.Start || m.Time > c.End {
+			t.Errorf("mark %s at %v outside the window", m.Kind, m.Time)
+		}
+	}
+	if len(tl.Slices) == len(c.Slices) && len(tl.Marks) == len(c.Marks) {
+		t.Error("cropping 10ms out of 30ms kept everything")
+	}
 }

@@ -35,7 +35,7 @@ func addResearchFlags(fs *flag.FlagSet, seeds int) *researchFlags {
 		seed:       fs.Uint64("seed", 1, "first seed"),
 		procs:      fs.Int("procs", 1, "GOMAXPROCS of every config unless its knobs set procs"),
 		invariants: fs.Bool("invariants", true, "check every invariant on every model state and on impl snapshots taken every 1ms of logical time"),
-		timeScale:  fs.Float64("time-scale", 0.01, "impl only: wall time per logical time"),
+		timeScale:  fs.Float64("time-scale", 1, "impl only: wall time per logical time (below 1 the engine's own overhead of about a microsecond per hand-off is magnified into logical time)"),
 		maxTime:    fs.Duration("max-time", 0, "model only: stop a run at this logical time (0 = no limit); for endless workloads"),
 		focus:      fs.String("focus", "", "comma-separated functions: latency-*, longest-wait and fairness count only the Gs started in them"),
 		metrics:    fs.String("metrics", "", "comma-separated metrics to print (default all: "+metricNames()+")"),
@@ -247,10 +247,12 @@ HTML page with an SVG. Times are logical, in microseconds in the JSON.`, stderr)
 	engine := fs.String("engine", "model", "what runs the workload: model or impl")
 	preset := fs.String("config", "", "a CONFIG as in gmplab compare (a preset and/or knob words), instead of the knob flags")
 	seed := fs.Uint64("seed", 1, "seed of the run")
-	timeScale := fs.Float64("time-scale", 0.01, "impl only: wall time per logical time")
+	timeScale := fs.Float64("time-scale", 1, "impl only: wall time per logical time")
 	maxTime := fs.Duration("max-time", 0, "model only: stop at this logical time (0 = no limit)")
 	jsonPath := fs.String("json", "", "write Chrome trace-event JSON to this file (- for stdout)")
 	htmlPath := fs.String("html", "", "write the HTML/SVG timeline to this file (- for stdout)")
+	from := fs.Duration("from", 0, "show only logical time from this instant")
+	to := fs.Duration("to", 0, "show only logical time up to this instant (0 = the end)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -266,6 +268,9 @@ HTML page with an SVG. Times are logical, in microseconds in the JSON.`, stderr)
 	}
 	if *timeScale <= 0 || *maxTime < 0 {
 		return usageError{errors.New("-time-scale must be positive and -max-time not negative")}
+	}
+	if *from < 0 || *to < 0 || (*to > 0 && *to <= *from) {
+		return usageError{fmt.Errorf("-from %v -to %v: want 0 <= from < to (to 0 = the end)", *from, *to)}
 	}
 	cfg, err := pf.config()
 	if err != nil {
@@ -293,6 +298,9 @@ HTML page with an SVG. Times are logical, in microseconds in the JSON.`, stderr)
 	}
 	title := fmt.Sprintf("%s on %s under %s (seed %d): %s", name, *engine, label, *seed, r.Outcome)
 	tl := research.NewTimeline(title, r.Events, cfg.Procs)
+	if *from > 0 || *to > 0 {
+		tl = tl.Crop(*from, *to)
+	}
 	for _, out := range []struct {
 		path  string
 		write func(io.Writer) error

@@ -48,6 +48,7 @@ func TestResearchBadInput(t *testing.T) {
 		{[]string{"timeline", "-json", "-", "-config", "article", "-procs", "2", "pingpong"}, "do not mix"},
 		{[]string{"timeline", "-json", "-", "-engine", "x", "pingpong"}, "want model or impl"},
 		{[]string{"timeline", "-json", "-"}, "want one WORKLOAD"},
+		{[]string{"timeline", "-json", "-", "-from", "2ms", "-to", "1ms", "pingpong"}, "want 0 <= from < to"},
 	} {
 		code, _, stderr := gmplab(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) {
