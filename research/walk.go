@@ -50,7 +50,9 @@ type Walked struct {
 	CPU, Wait map[spec.GID]time.Duration
 	// IdleWait is the P-time lost while Gs waited: the integral over time
 	// of min(Ps not running a G, Gs runnable). A P whose M is blocked in a
-	// syscall counts as not running a G (the waste retake removes).
+	// syscall counts as not running a G (the waste retake removes). A Park
+	// that found its permit is only known to have not blocked when the G
+	// acts again, so the time in between counts as not running too.
 	IdleWait time.Duration
 	// Procs is the largest GOMAXPROCS seen (lanes to draw).
 	Procs int

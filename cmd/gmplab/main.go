@@ -5,6 +5,9 @@
 //	gmplab explore [flags] [WORKLOAD] explore every interleaving, check every invariant
 //	gmplab replay [flags] TRACE       replay a counterexample or trace step by step
 //	gmplab knobs                      list the scheduler policy knobs and their defaults
+//	gmplab compare [flags] W CONFIG.. compare configs over many seeds (metrics, CIs, ratios)
+//	gmplab sweep [flags] -knob K W    vary one knob and print (and plot) the metrics
+//	gmplab timeline [flags] WORKLOAD  draw a run's per-P timeline (Chrome JSON, HTML/SVG)
 //
 // A WORKLOAD is a file in the workload language or the name of an example
 // (gmplab run spawn10). Exit status: 0 success, 1 a check failed (an
