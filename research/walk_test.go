@@ -157,3 +157,44 @@ func TestWalkImplTraces(t *testing.T) {
 		}
 	}
 }
+
+// Measure on the hand trace, every value worked out by hand.
+func TestMeasureHandTrace(t *testing.T) {
+	s := Measure(parseTrace(t, handTrace), 2, nil)
+	want := map[string]float64{
+		"throughput":  2 / 0.0095, // g2 and g3 exit in 9.5µs
+		"makespan":    0.0095,
+		"latency-p50": 1, // waits 0, 1, 1, 2 µs: nearest rank 2 of 4
+		"latency-p99": 2,
+		"latency-max": 2,
+		// g3 waited 2µs in all (g1 and g2 1µs each).
+		"longest-wait": 2,
+		// x = cpu/(cpu+runnable): g1 1/3, g2 5/6, g3 2/3; Jain = (11/6)^2 / (3 * 45/36).
+		"fairness":     121.0 / 135,
+		"idle-p-wait":  4,
+		"steals":       0,
+		"spills":       0,
+		"preemptions":  0,
+		"retakes":      1,
+		"stack-copies": 0,
+		"copied-bytes": 0,
+	}
+	for i, m := range Metrics {
+		w, ok := want[m.Name]
+		if !ok {
+			t.Errorf("no expectation for %s", m.Name)
+			continue
+		}
+		if d := s.Values[i] - w; d > 1e-9 || d < -1e-9 {
+			t.Errorf("%s = %v, want %v", m.Name, s.Values[i], w)
+		}
+	}
+	// Focused on g2 alone: its one wait of 1µs.
+	f := Measure(parseTrace(t, handTrace), 2, func(g spec.GID) bool { return g == 2 })
+	if v := f.Values[MetricIndex("latency-max")]; v != 1 {
+		t.Errorf("focus g2: latency-max %v, want 1", v)
+	}
+	if v := f.Values[MetricIndex("fairness")]; v != 1 {
+		t.Errorf("focus g2: fairness over one G %v, want 1", v)
+	}
+}
