@@ -34,7 +34,7 @@ func addResearchFlags(fs *flag.FlagSet, seeds int) *researchFlags {
 		seeds:      fs.Int("seeds", seeds, "runs per workload, config and engine (seeds -seed, -seed+1, ...)"),
 		seed:       fs.Uint64("seed", 1, "first seed"),
 		procs:      fs.Int("procs", 1, "GOMAXPROCS of every config unless its knobs set procs"),
-		invariants: fs.Bool("invariants", true, "check every invariant on every model state and on impl snapshots taken every 1ms of logical time"),
+		invariants: fs.Bool("invariants", true, "check every invariant on every model state and on impl snapshots taken every 1ms of logical time (each impl snapshot stops the world, which perturbs impl's timing: use -invariants=false for impl timing studies)"),
 		timeScale:  fs.Float64("time-scale", 1, "impl only: wall time per logical time (below 1 the engine's own overhead of about a microsecond per hand-off is magnified into logical time)"),
 		maxTime:    fs.Duration("max-time", 0, "model only: stop a run at this logical time (0 = no limit); for endless workloads"),
 		focus:      fs.String("focus", "", "comma-separated functions: latency-*, longest-wait and fairness count only the Gs started in them"),
