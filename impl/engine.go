@@ -117,6 +117,9 @@ type Result struct {
 	Gs, Ms int
 	// Exits[i] counts the goexits of G i+1 (each must be 0 or 1).
 	Exits []uint32
+	// Fns[i] is the function G i+1 started in (an index into
+	// spec.Code.Funcs), to tell Gs apart by their role.
+	Fns []int
 	// Events is the trace (RunOptions.Trace).
 	Events []spec.Event
 	// Leaked counts the engine goroutines that did not stop (after a
@@ -275,8 +278,10 @@ func (e *engine) result(leaked int) *Result {
 		s.allglock.Lock()
 		r.Gs = len(s.allg)
 		r.Exits = make([]uint32, len(s.allg))
+		r.Fns = make([]int, len(s.allg))
 		for i, gp := range s.allg {
 			r.Exits[i] = gp.exits
+			r.Fns[i] = gp.fn
 		}
 		s.allglock.Unlock()
 		r.Events = s.tr.take()

@@ -5,6 +5,10 @@
 //	gmplab explore [flags] [WORKLOAD] explore every interleaving, check every invariant
 //	gmplab replay [flags] TRACE       replay a counterexample or trace step by step
 //	gmplab knobs                      list the scheduler policy knobs and their defaults
+//	gmplab conform [flags]            run programs on the real Go runtime, check their orders against the model
+//	gmplab compare [flags] W CONFIG.. compare configs over many seeds (metrics, CIs, ratios)
+//	gmplab sweep [flags] -knob K W    vary one knob and print (and plot) the metrics
+//	gmplab timeline [flags] WORKLOAD  draw a run's per-P timeline (Chrome JSON, HTML/SVG)
 //
 // A WORKLOAD is a file in the workload language or the name of an example
 // (gmplab run spawn10). Exit status: 0 success, 1 a check failed (an
@@ -37,6 +41,9 @@ var commands = []struct {
 	{"replay", "replay a trace or counterexample step by step on the model", cmdReplay},
 	{"knobs", "list the scheduler policy knobs with their go1.26.8 defaults", cmdKnobs},
 	{"conform", "run programs on the real Go runtime and check their orders against the model", cmdConform},
+	{"compare", "compare scheduler configs on workloads over many seeds (metrics, CIs, ratios)", cmdCompare},
+	{"sweep", "vary one knob over a range and print (and plot) the metrics against it", cmdSweep},
+	{"timeline", "draw a run's per-P timeline as Chrome trace-event JSON (Perfetto) and HTML/SVG", cmdTimeline},
 }
 
 func run(args []string, stdout, stderr io.Writer) (code int) {
