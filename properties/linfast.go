@@ -331,7 +331,7 @@ func linStats(h rqHistory) string {
 	var overlap, steals, rnSteals, spills, kicks, globals int
 	ops := h.Ops
 	maxRet := map[int]int64{} // per client, the latest return among the operations called so far
-	for _, o := range ops { // ops are sorted by call
+	for _, o := range ops {   // ops are sorted by call
 		if o.In.Kind == rqCheck {
 			continue
 		}

@@ -103,9 +103,9 @@ type rqPendKind uint8
 
 const (
 	pendNone    rqPendKind = iota
-	pendKick                // put Gs[0] (the kicked G) on the ring; Spill is the count its put reported
-	pendGlobal              // push Gs to the global tail
-	pendPublish             // append Gs to the ring tail
+	pendKick               // put Gs[0] (the kicked G) on the ring; Spill is the count its put reported
+	pendGlobal             // push Gs to the global tail
+	pendPublish            // append Gs to the ring tail
 )
 
 type rqPending struct {
