@@ -43,7 +43,7 @@ func TestLinRunQueue(t *testing.T) {
 	for _, shape := range []linShape{linPairs, linMesh} {
 		t.Run(shape.String(), func(t *testing.T) {
 			start := time.Now()
-			var nops, checked int
+			var nops, checked, overlap int
 			var checkTime time.Duration
 			for i := range runs {
 				seed := uint64(i) + 1
@@ -53,7 +53,7 @@ func TestLinRunQueue(t *testing.T) {
 					}
 					seed = *linSeed
 				}
-				h, err := runLinHistory(shape, seed, *linOps)
+				h, err := runLinHistory(shape, seed, *linOps, linBurst)
 				if err != nil {
 					t.Fatalf("seed %d: %v", seed, err)
 				}
@@ -73,11 +73,12 @@ func TestLinRunQueue(t *testing.T) {
 					}
 				}
 				nops += len(h.Ops)
+				overlap += linOverlap(h)
 				checked++
 			}
 			el := time.Since(start)
-			t.Logf("%s: %d histories, %d operations in %v (%.1f histories/s, %.0f ops/s; porcupine %v of it)",
-				shape, checked, nops, el.Round(time.Millisecond), float64(checked)/el.Seconds(), float64(nops)/el.Seconds(), checkTime.Round(time.Millisecond))
+			t.Logf("%s: %d histories, %d operations (%d overlapping another goroutine's) in %v: %.1f histories/s, %.0f ops/s; porcupine %v of it",
+				shape, checked, nops, overlap, el.Round(time.Millisecond), float64(checked)/el.Seconds(), float64(nops)/el.Seconds(), checkTime.Round(time.Millisecond))
 		})
 	}
 }
@@ -249,7 +250,7 @@ func TestLinCheckersReject(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			tried := 0
 			for seed := uint64(1); seed <= 200 && tried < 3; seed++ {
-				h, err := runLinHistory(linPairs, seed, *linOps)
+				h, err := runLinHistory(linPairs, seed, *linOps, linBurst)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -278,4 +279,33 @@ func TestLinCheckersReject(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLinFastLong records one long history of the pairs shape
+// (-lin.fastops operations per goroutine, 10^5 by default) and checks it
+// with the fast checker only: porcupine's search is exponential in the
+// overlapping operations, the fast checker O(n log n). It reports the
+// checker's speed.
+func TestLinFastLong(t *testing.T) {
+	ops := *linFastOps
+	if testing.Short() {
+		ops /= 10
+	}
+	seed := *linSeed
+	if seed == 0 {
+		seed = 1
+	}
+	r0 := time.Now()
+	h, err := runLinHistory(linPairs, seed, ops, 512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := time.Since(r0)
+	c0 := time.Now()
+	err = checkLinFast(h)
+	el := time.Since(c0)
+	if err != nil {
+		t.Fatalf("seed %d (%s): %v\nreproduce (same ops, the interleaving may differ): go test ./properties -run TestLinFastLong -lin.seed=%d -lin.fastops=%d -v", seed, h.Cfg, err, seed, ops)
+	}
+	t.Logf("seed %d (%s): %s; recorded in %v, checked in %v (%.0f ops/s)", seed, h.Cfg, linStats(h), rec.Round(time.Millisecond), el.Round(time.Millisecond), float64(len(h.Ops))/el.Seconds())
 }

@@ -324,6 +324,26 @@ func checkFIFO(h rqHistory) error {
 	return nil
 }
 
+// linOverlap counts the operations whose interval overlaps that of an
+// operation of another client called before it (h.Ops sorted by call).
+func linOverlap(h rqHistory) int {
+	n := 0
+	maxRet := map[int]int64{} // per client, the latest return among the operations called so far
+	for _, o := range h.Ops {
+		if o.In.Kind == rqCheck {
+			continue
+		}
+		for c, r := range maxRet {
+			if c != o.Client && r >= o.In.Call {
+				n++
+				break
+			}
+		}
+		maxRet[o.Client] = max(maxRet[o.Client], o.In.Ret)
+	}
+	return n
+}
+
 // linStats summarizes what a history exercised: operations that overlap
 // another client's, steals that took something (and runnext steals),
 // spills, kicks and global batches.

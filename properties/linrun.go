@@ -69,13 +69,14 @@ type linRun struct {
 	base  time.Time
 	errMu sync.Mutex
 	err   error
-	// bar lines the goroutines up every linBurst operations, so that
-	// their next bursts overlap.
-	bar linBarrier
+	// bar lines the goroutines up every burst operations, so that their
+	// next bursts overlap.
+	bar   linBarrier
+	burst int
 }
 
 // linBurst is how many operations a goroutine makes between two meetings
-// at the barrier.
+// at the barrier, for the short histories porcupine checks.
 const linBurst = 8
 
 // linBarrier is a spinning barrier for n goroutines (a channel or a
@@ -179,11 +180,11 @@ func linConfig(rng *rand.Rand, procs int) spec.Config {
 }
 
 // runLinHistory records one history of the given shape: ops operations
-// per owner goroutine (thieves stop when their owner does). The seed fixes
+// per goroutine, meeting at a barrier every burst operations. The seed fixes
 // the config and every goroutine's choices; the interleaving is the
 // machine's. The history ends with one Check per group, taken after every
 // goroutine stopped.
-func runLinHistory(shape linShape, seed uint64, ops int) (rqHistory, error) {
+func runLinHistory(shape linShape, seed uint64, ops, burst int) (rqHistory, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x6c696e))
 	var procs, groups int
 	switch shape {
@@ -199,7 +200,7 @@ func runLinHistory(shape linShape, seed uint64, ops int) (rqHistory, error) {
 	if err != nil {
 		return rqHistory{}, err
 	}
-	lr := &linRun{lab: lab, base: time.Now(), bar: linBarrier{n: int32(procs)}}
+	lr := &linRun{lab: lab, base: time.Now(), bar: linBarrier{n: int32(procs)}, burst: max(burst, 1)}
 	recs := make([]*linRecorder, procs)
 	for i := range recs {
 		recs[i] = &linRecorder{client: i, base: lr.base}
@@ -285,10 +286,10 @@ func groupSnap(snap impl.RunQueueLabSnapshot, shape linShape, grp, ops int) *rqS
 }
 
 // linMeet meets the other goroutines at the barrier before every
-// linBurst-th operation. Every goroutine makes the same number of
+// burst-th operation. Every goroutine makes the same number of
 // operations, so they meet equally often.
 func linMeet(lr *linRun, i int) {
-	if i%linBurst == 0 {
+	if i%lr.burst == 0 {
 		lr.bar.wait()
 	}
 }
