@@ -243,7 +243,7 @@ func runQueueSequential(cfg spec.Config, ops []byte) string {
 		}
 		st = done[0]
 		got, want := labSnap(lab.Snapshot()), specSnap(st)
-		if !cmp.Equal(want, got, cmpopts.EquateEmpty()) {
+		if !rqSnapEqual(want, got) { // cmp.Equal is ten times slower: only for the diff
 			return fail("queues differ (-spec +impl):\n%s", cmp.Diff(want, got, cmpopts.EquateEmpty()))
 		}
 	}
@@ -268,4 +268,16 @@ func specSnap(s rqState) rqSnap {
 	}
 	out.Global = s.Global
 	return out
+}
+
+func rqSnapEqual(a, b rqSnap) bool {
+	if !slices.Equal(a.Runnext, b.Runnext) || !slices.Equal(a.Global, b.Global) || len(a.Rings) != len(b.Rings) {
+		return false
+	}
+	for i := range a.Rings {
+		if !slices.Equal(a.Rings[i], b.Rings[i]) {
+			return false
+		}
+	}
+	return true
 }
