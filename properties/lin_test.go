@@ -11,6 +11,10 @@ import (
 	"time"
 
 	"github.com/anishathalye/porcupine"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/gmplab/gmplab/spec"
 )
 
 var (
@@ -320,4 +324,42 @@ func flagSet(name string) bool {
 	set := false
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// TestLinHistoryFormat checks that a recorded history written as text
+// and read back is the same history, and that malformed lines are
+// errors naming the file and line.
+func TestLinHistoryFormat(t *testing.T) {
+	for _, shape := range []linShape{linPairs, linMesh} {
+		h, err := runLinHistory(shape, 7, 40, linBurst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := writeRqHistory(&b, h, "a comment"); err != nil {
+			t.Fatal(err)
+		}
+		back, err := readRqHistory("h.hist", strings.NewReader(b.String()))
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", shape, err, b.String())
+		}
+		if d := cmp.Diff(h, back, cmpopts.EquateEmpty(), cmp.AllowUnexported(spec.Config{})); d != "" {
+			t.Fatalf("%s: the history read back differs (-written +read):\n%s", shape, d)
+		}
+	}
+	for _, c := range []struct{ text, want string }{
+		{"c=0 call=1 ret=2 op=Get p=0 | g=0 inherit=0", "h.hist:1: an operation before the '# config:' line"},
+		{"# config: procs=2\nc=0 call=1 ret=2 op=Got p=0 | g=0", `h.hist:2: op="Got": expected one of`},
+		{"# config: procs=2\nc=0 call=1 ret=2 op=Get p=5 | g=0", "h.hist:2: p=5 is not in [0, 2)"},
+		{"# config: procs=2\nc=0 call=3 ret=2 op=Get p=0 | g=0", "h.hist:2: ret=2 is before call=3"},
+		{"# config: procs=2\nc=0 call=1 ret=2 op=Get p=0 g=0", "h.hist:2: expected 'input | output'"},
+		{"# config: procs=2\nc=0 call=1 ret=2 op=Get p=0 | n=3", "h.hist:2: n= is not an output of Get"},
+		{"# config: procs=2\nc=0 call=x ret=2 op=Get p=0 |", `h.hist:2: call="x": expected a number`},
+		{"# config: procs=0", "h.hist:1: "},
+	} {
+		_, err := readRqHistory("h.hist", strings.NewReader(c.text))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want one starting %q", c.text, err, c.want)
+		}
+	}
 }
