@@ -40,8 +40,11 @@
 //
 // Fuzz targets (fuzz_test.go; plain go test runs their seed corpus):
 //
-//	go test ./properties -run '^$' -fuzz FuzzLockstep -fuzztime 60s
-//	go test ./properties -run '^$' -fuzz FuzzRunQueue -fuzztime 60s
+//	go test ./properties -run '^$' -fuzz FuzzLockstep -fuzztime 60s -fuzzminimizetime 5s
+//	go test ./properties -run '^$' -fuzz FuzzRunQueue -fuzztime 60s -fuzzminimizetime 5s
+//
+// (Without -fuzzminimizetime the fuzzer may spend up to a minute
+// minimizing each new interesting input, shown as 0 execs/s.)
 //
 // FuzzLockstep decodes bytes into a small config, a workload and actions
 // for the lockstep harness; FuzzRunQueue into sequential run queue

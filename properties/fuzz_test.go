@@ -18,8 +18,11 @@ import (
 // Fuzz targets. Without -fuzz, go test runs each on its seed corpus (the
 // f.Add calls and testdata/fuzz/<Target>/) as ordinary tests. To fuzz:
 //
-//	go test ./properties -run '^$' -fuzz FuzzLockstep -fuzztime 60s
-//	go test ./properties -run '^$' -fuzz FuzzRunQueue -fuzztime 60s
+//	go test ./properties -run '^$' -fuzz FuzzLockstep -fuzztime 60s -fuzzminimizetime 5s
+//	go test ./properties -run '^$' -fuzz FuzzRunQueue -fuzztime 60s -fuzzminimizetime 5s
+//
+// (-fuzzminimizetime: by default the fuzzer spends up to a minute
+// minimizing every new interesting input, with 0 execs/s meanwhile.)
 //
 // A failing input is saved under testdata/fuzz/<Target>/ and replayed by
 // every later go test. Turn a FuzzLockstep failure into a regression

@@ -19,8 +19,8 @@ import (
 
 var (
 	linSeed    = flag.Uint64("lin.seed", 0, "run only this seed of TestLinRunQueue (0: seeds 1..-lin.runs)")
-	linRuns    = flag.Int("lin.runs", 20, "histories per shape in TestLinRunQueue")
-	linOps     = flag.Int("lin.ops", 60, "operations per owner goroutine in TestLinRunQueue")
+	linRuns    = flag.Int("lin.runs", 60, "histories per shape in TestLinRunQueue")
+	linOps     = flag.Int("lin.ops", 80, "operations per owner goroutine in TestLinRunQueue")
 	linTimeout = flag.Duration("lin.timeout", 20*time.Second, "porcupine's time limit per history (a history not decided by then is reported as unknown, never as a pass)")
 	linHistory = flag.String("lin.history", "", "check this saved history file (TestLinHistoryFile)")
 	linFastOps = flag.Int("lin.fastops", 30_000, "operations per owner in TestLinFastLong")

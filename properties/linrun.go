@@ -196,7 +196,13 @@ func runLinHistory(shape linShape, seed uint64, ops, burst int) (rqHistory, erro
 		procs = 2 + rng.IntN(2)
 	}
 	cfg := linConfig(rng, procs)
-	lab, err := impl.NewRunQueueLab(cfg, procs*ops, impl.RunQueueLabOptions{})
+	var opts impl.RunQueueLabOptions
+	if rng.IntN(2) == 0 {
+		// Every victim is busy: a thief backs off ~3 µs before taking
+		// runnext, the window in which the owner may take it itself.
+		opts.VictimBusy = func(int) bool { return true }
+	}
+	lab, err := impl.NewRunQueueLab(cfg, procs*ops, opts)
 	if err != nil {
 		return rqHistory{}, err
 	}
