@@ -2,7 +2,10 @@ package impl
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"runtime"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gmplab/gmplab/spec"
 )
@@ -37,6 +40,8 @@ type RunQueueLab struct {
 	gs     []*g          // gs[id-1] is G id
 	held   []atomic.Bool // held[id-1]: G id is on some queue of the lab (bookkeeping for the caller rules; not part of the algorithm)
 	opts   RunQueueLabOptions
+	// restore uninstalls the Perturb hook; nil if none is installed.
+	restore func()
 }
 
 // RunQueueLabOptions are the lab's switches beyond spec.Config. The zero
@@ -49,6 +54,17 @@ type RunQueueLabOptions struct {
 	// taking the victim's runnext. Called concurrently by thieves. Nil
 	// means every victim is idle (no back-off).
 	VictimBusy func(victim int) bool
+
+	// Perturb, if n > 0, makes a goroutine yield its processor
+	// (runtime.Gosched) before about one in n shared-memory operations of
+	// the atomic layer, anywhere in impl, until Close: operations are
+	// then interrupted in their middle far more often than by the OS
+	// alone, which widens every in-flight window. It needs an
+	// instrumented build (-race or -tags gmplabsched, see atomic.go) and
+	// is ignored otherwise (Perturbed reports which). The hook is
+	// process-wide: one perturbed lab at a time, and nothing else of impl
+	// running meanwhile that must not be slowed.
+	Perturb int
 
 	_ struct{} // disallow positional literals, for extensibility
 }
@@ -80,7 +96,26 @@ func NewRunQueueLab(cfg spec.Config, maxG int, opts RunQueueLabOptions) (*RunQue
 	for i := range l.gs {
 		l.gs[i] = &g{id: spec.GID(i + 1)}
 	}
+	if n := uint32(opts.Perturb); n > 0 && instrumented {
+		l.restore = setSchedHook(func(opKind, unsafe.Pointer) {
+			if rand.Uint32N(n) == 0 { // the runtime's per-M random source: no shared memory
+				runtime.Gosched()
+			}
+		})
+	}
 	return l, nil
+}
+
+// Perturbed reports whether the lab's Perturb hook is installed.
+func (l *RunQueueLab) Perturbed() bool { return l.restore != nil }
+
+// Close removes the Perturb hook, if any. Call it when the lab's
+// goroutines have stopped.
+func (l *RunQueueLab) Close() {
+	if l.restore != nil {
+		l.restore()
+		l.restore = nil
+	}
 }
 
 // Config returns the lab's config.

@@ -41,6 +41,9 @@ type rqHistory struct {
 	Cfg    spec.Config
 	Groups int
 	Ops    []rqOp
+	// Perturbed: recorded with impl.RunQueueLabOptions.Perturb in effect
+	// (for the test's statistics; not in the text form).
+	Perturbed bool
 }
 
 func joinGIDs(gs []spec.GID) string {

@@ -202,10 +202,14 @@ func runLinHistory(shape linShape, seed uint64, ops, burst int) (rqHistory, erro
 		// runnext, the window in which the owner may take it itself.
 		opts.VictimBusy = func(int) bool { return true }
 	}
+	// Under -race (an instrumented build) goroutines also yield in the
+	// middle of operations, at random shared-memory accesses.
+	opts.Perturb = []int{0, 4, 16}[rng.IntN(3)]
 	lab, err := impl.NewRunQueueLab(cfg, procs*ops, opts)
 	if err != nil {
 		return rqHistory{}, err
 	}
+	defer lab.Close()
 	lr := &linRun{lab: lab, base: time.Now(), bar: linBarrier{n: int32(procs)}, burst: max(burst, 1)}
 	recs := make([]*linRecorder, procs)
 	for i := range recs {
@@ -254,7 +258,7 @@ func runLinHistory(shape linShape, seed uint64, ops, burst int) (rqHistory, erro
 		return rqHistory{}, lr.err
 	}
 
-	h := rqHistory{Cfg: cfg, Groups: groups}
+	h := rqHistory{Cfg: cfg, Groups: groups, Perturbed: lab.Perturbed()}
 	for _, r := range recs {
 		h.Ops = append(h.Ops, r.ops...)
 	}

@@ -31,10 +31,17 @@ import (
 //   - runqsteal (and a global batch) takes Gs off the victim (the global
 //     queue), then publishes all but one on the thief's own ring with one
 //     tail store; in between, they are in no queue.
+//   - runqgrab finds the victim's ring empty, then reads and CASes
+//     runnext (after a back-off if the victim is busy) without looking at
+//     the ring again: the owner may meanwhile have put Gs on the ring and
+//     a new G in runnext, and the thief takes that G from a non-empty
+//     ring. Found by TestLinRunQueue under -race (testdata/lin/
+//     20261204-runnext-steal-nonempty-ring-ok.hist); the model's atomic
+//     steal takes runnext only from an empty ring.
 //
 // So an operation may leave a pending completion on its P (rqPending):
 // the kicked G to put, a batch to push to the global queue, a batch to
-// publish on the ring. A completion is a separate atomic micro-step that
+// publish on the ring, a runnext to take from the victim. A completion is a separate atomic micro-step that
 // happens at any moment after the operation's linearization point and
 // before the operation returns. The spec enforces "before it returns" with
 // the history's timestamps: an operation called after the pending one
@@ -102,17 +109,19 @@ type rqSnap struct {
 type rqPendKind uint8
 
 const (
-	pendNone    rqPendKind = iota
-	pendKick               // put Gs[0] (the kicked G) on the ring; Spill is the count its put reported
-	pendGlobal             // push Gs to the global tail
-	pendPublish            // append Gs to the ring tail
+	pendNone     rqPendKind = iota
+	pendKick                // put Gs[0] (the kicked G) on the ring; Spill is the count its put reported
+	pendGlobal              // push Gs to the global tail
+	pendPublish             // append Gs to the ring tail
+	pendTakeNext            // take Gs[0] from runnext of P Victim (a thief's runnext steal)
 )
 
 type rqPending struct {
-	Kind  rqPendKind
-	Gs    []spec.GID
-	Spill int
-	Ret   int64 // the operation's return time: complete before anything called later
+	Kind   rqPendKind
+	Gs     []spec.GID
+	Spill  int
+	Victim int   // pendTakeNext
+	Ret    int64 // the operation's return time: complete before anything called later
 }
 
 // rqP is one P in the spec state.
@@ -251,10 +260,13 @@ func (sp *rqSpec) apply(s rqState, in rqInput, out rqOutput) (rqState, bool) {
 			}
 			return s, true
 		}
-		if in.Next && v.Runnext != spec.NoG {
-			ok := out.N == 1 && out.G == v.Runnext
-			v.Runnext = spec.NoG
-			return s, ok
+		if in.Next && out.N == 1 && out.G != spec.NoG {
+			// The ring is empty now; the thief takes runnext later, in
+			// a micro-step (see "In flight": runqgrab reads runnext after
+			// it found the ring empty, and does not look at the ring
+			// again).
+			th.Pend = rqPending{Kind: pendTakeNext, Gs: []spec.GID{out.G}, Victim: in.Victim, Ret: in.Ret}
+			return s, true
 		}
 		return s, out.N == 0 && out.G == spec.NoG
 	case rqEmpty:
@@ -329,6 +341,12 @@ func (sp *rqSpec) micro(s rqState, i int) (rqState, bool) {
 		s.Global = appendNew(s.Global, pd.Gs...)
 	case pendPublish:
 		p.Ring = appendNew(p.Ring, pd.Gs...)
+	case pendTakeNext:
+		v := &s.Ps[pd.Victim]
+		if v.Runnext != pd.Gs[0] {
+			return s, false
+		}
+		v.Runnext = spec.NoG
 	}
 	return s, true
 }
@@ -358,7 +376,7 @@ func rqEqual(a, b rqState) bool {
 	for i := range a.Ps {
 		x, y := &a.Ps[i], &b.Ps[i]
 		if x.Runnext != y.Runnext || !slices.Equal(x.Ring, y.Ring) ||
-			x.Pend.Kind != y.Pend.Kind || x.Pend.Spill != y.Pend.Spill || x.Pend.Ret != y.Pend.Ret || !slices.Equal(x.Pend.Gs, y.Pend.Gs) {
+			x.Pend.Kind != y.Pend.Kind || x.Pend.Spill != y.Pend.Spill || x.Pend.Victim != y.Pend.Victim || x.Pend.Ret != y.Pend.Ret || !slices.Equal(x.Pend.Gs, y.Pend.Gs) {
 			return false
 		}
 	}
@@ -399,7 +417,7 @@ func (s rqState) String() string {
 	for i, p := range s.Ps {
 		fmt.Fprintf(&b, "p%d{next=%v ring=%s", i, p.Runnext, gidsString(p.Ring))
 		if p.Pend.Kind != pendNone {
-			fmt.Fprintf(&b, " pending=%s%s", [...]string{"", "kick", "global", "publish"}[p.Pend.Kind], gidsString(p.Pend.Gs))
+			fmt.Fprintf(&b, " pending=%s%s", [...]string{"", "kick", "global", "publish", "take-runnext"}[p.Pend.Kind], gidsString(p.Pend.Gs))
 		}
 		b.WriteString("} ")
 	}
