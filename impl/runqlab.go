@@ -133,7 +133,7 @@ func (l *RunQueueLab) take(op string, id spec.GID) (*g, error) {
 	if id < 1 || int(id) > len(l.gs) {
 		return nil, fmt.Errorf("run queue lab: %s: %v is not in g1..g%d", op, id, len(l.gs))
 	}
-	if !l.held[id-1].CompareAndSwap(false, true) {
+	if !l.held[id-1].CompareAndSwap(false, true) { // cas, synchronizes with release's store by the goroutine an operation returned id to
 		return nil, fmt.Errorf("run queue lab: %s: %v is already on a queue", op, id)
 	}
 	return l.gs[id-1], nil
@@ -145,7 +145,7 @@ func (l *RunQueueLab) release(gp *g) spec.GID {
 	if gp == nil {
 		return spec.NoG
 	}
-	l.held[gp.id-1].Store(false)
+	l.held[gp.id-1].Store(false) // store, read by the next take's cas
 	return gp.id
 }
 

@@ -90,13 +90,13 @@ type linBarrier struct {
 
 // wait returns when all n goroutines called it (once per generation).
 func (b *linBarrier) wait() {
-	g := b.gen.Load()
+	g := b.gen.Load() // load, before arriving: the generation this call waits out
 	if b.count.Add(1) == b.n {
 		b.count.Store(0) // before the release: nobody arrives again until gen moves
-		b.gen.Add(1)
+		b.gen.Add(1)     // releases the waiters; orders their next operations after everyone's previous ones
 		return
 	}
-	for i := 0; b.gen.Load() == g; i++ {
+	for i := 0; b.gen.Load() == g; i++ { // load, synchronizes with the last arrival's Add
 		if i > 64 {
 			runtime.Gosched()
 		}
