@@ -73,10 +73,8 @@ func TestLinRunQueue(t *testing.T) {
 				case porcupine.Unknown:
 					t.Fatalf("seed %d (%s): unknown: porcupine did not decide within %v (no verdict; not a pass)\n%s\nreproduce: %s", seed, h.Cfg, *linTimeout, saveLinFailure(t, h, model, info, shape, seed), reproduce)
 				}
-				if shape == linPairs {
-					if err := checkLinFast(h); err != nil {
-						t.Fatalf("seed %d (%s): fast checker: %v\n%s\nreproduce: %s", seed, h.Cfg, err, saveLinFailure(t, h, model, info, shape, seed), reproduce)
-					}
+				if err := checkLinFast(h); err != nil {
+					t.Fatalf("seed %d (%s): fast checker: %v\n%s\nreproduce: %s", seed, h.Cfg, err, saveLinFailure(t, h, model, info, shape, seed), reproduce)
 				}
 				nops += len(h.Ops)
 				overlap += linOverlap(h)
@@ -290,12 +288,13 @@ func TestLinCheckersReject(t *testing.T) {
 	}
 }
 
-// TestLinFastLong records one long history of the pairs shape
-// (-lin.fastops operations per goroutine: 30,000 by default, which with
-// the thieves' gets makes 10^5 operations or more) and checks it
-// with the fast checker only: porcupine's search is exponential in the
-// overlapping operations, the fast checker O(n log n). It reports the
-// checker's speed.
+// TestLinFastLong records one long history of each shape (-lin.fastops
+// operations per goroutine: 30,000 by default, which makes 10^5
+// operations or more) and checks it with the fast checker only:
+// porcupine's search is exponential in the overlapping operations, the
+// fast checker O(n log n). Both shapes get the exactly-once check; the
+// pairs shape also per-P FIFO conservation. It reports the checker's
+// speed.
 func TestLinFastLong(t *testing.T) {
 	ops := *linFastOps
 	if testing.Short() {
@@ -307,19 +306,23 @@ func TestLinFastLong(t *testing.T) {
 	if seed == 0 {
 		seed = 1
 	}
-	r0 := time.Now()
-	h, err := runLinHistory(linPairs, seed, ops, 512)
-	if err != nil {
-		t.Fatal(err)
+	for _, shape := range []linShape{linPairs, linMesh} {
+		t.Run(shape.String(), func(t *testing.T) {
+			r0 := time.Now()
+			h, err := runLinHistory(shape, seed, ops, 512)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := time.Since(r0)
+			c0 := time.Now()
+			err = checkLinFast(h)
+			el := time.Since(c0)
+			if err != nil {
+				t.Fatalf("seed %d (%s): %v\nreproduce (same ops, the interleaving may differ): go test ./properties -run 'TestLinFastLong/%s$' -lin.seed=%d -lin.fastops=%d -v", seed, h.Cfg, err, shape, seed, ops)
+			}
+			t.Logf("seed %d (%s): %s; recorded in %v, checked in %v (%.0f ops/s)", seed, h.Cfg, linStats(h), rec.Round(time.Millisecond), el.Round(time.Millisecond), float64(len(h.Ops))/el.Seconds())
+		})
 	}
-	rec := time.Since(r0)
-	c0 := time.Now()
-	err = checkLinFast(h)
-	el := time.Since(c0)
-	if err != nil {
-		t.Fatalf("seed %d (%s): %v\nreproduce (same ops, the interleaving may differ): go test ./properties -run TestLinFastLong -lin.seed=%d -lin.fastops=%d -v", seed, h.Cfg, err, seed, ops)
-	}
-	t.Logf("seed %d (%s): %s; recorded in %v, checked in %v (%.0f ops/s)", seed, h.Cfg, linStats(h), rec.Round(time.Millisecond), el.Round(time.Millisecond), float64(len(h.Ops))/el.Seconds())
 }
 
 // flagSet reports whether the named flag was given on the command line.
