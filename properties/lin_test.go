@@ -44,7 +44,7 @@ func TestLinRunQueue(t *testing.T) {
 	if testing.Short() {
 		runs = 5
 	} else if raceBuild && !flagSet("lin.runs") {
-		runs /= 2
+		runs /= 3
 	}
 	for _, shape := range []linShape{linPairs, linMesh} {
 		t.Run(shape.String(), func(t *testing.T) {
