@@ -3,21 +3,6 @@
 // against the real Go runtime. The harness is in ordinary files so that
 // the command line can use it; the tests are in _test files.
 //
-// Lockstep (model vs impl's drive mode, one action at a time, snapshots
-// and trace events compared after every step) runs in four forms:
-//
-//   - TestLockstepRandomWalk: long seeded random walks over every example
-//     workload and random small configs; cheap, finds most divergences;
-//     prints the seed, the config and the action list.
-//   - TestLockstepRapid: rapid's state machine (the primary property-based
-//     form): shrinks a failure to a short action list and prints it as a
-//     trace file for the regression corpus.
-//   - TestLockstepGopter: gopter's commands (the second opinion): each
-//     command is a concrete action whose precondition is re-checked while
-//     shrinking; NextState is model.Step, Run the implementation.
-//   - TestLockstepRegressions: the corpus testdata/regress/*.trace, every
-//     failure found once, replayed on every run.
-//
 // Linearizability of the run queues (lin*.go, lin_test.go): goroutines
 // on impl.RunQueueLab (impl's own runq and globrunq code) record
 // histories with call and return times, and two checkers judge them
@@ -49,6 +34,21 @@
 // FuzzLockstep decodes bytes into a small config, a workload and actions
 // for the lockstep harness; FuzzRunQueue into sequential run queue
 // operations on impl.RunQueueLab checked against rqSpec.
+//
+// Lockstep (model vs impl's drive mode, one action at a time, snapshots
+// and trace events compared after every step) runs in four forms:
+//
+//   - TestLockstepRandomWalk: long seeded random walks over every example
+//     workload and random small configs; cheap, finds most divergences;
+//     prints the seed, the config and the action list.
+//   - TestLockstepRapid: rapid's state machine (the primary property-based
+//     form): shrinks a failure to a short action list and prints it as a
+//     trace file for the regression corpus.
+//   - TestLockstepGopter: gopter's commands (the second opinion): each
+//     command is a concrete action whose precondition is re-checked while
+//     shrinking; NextState is model.Step, Run the implementation.
+//   - TestLockstepRegressions: the corpus testdata/regress/*.trace, every
+//     failure found once, replayed on every run.
 //
 // TestFirstContactSpawnOrder checks the model against the real runtime.
 package properties
