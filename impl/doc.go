@@ -12,6 +12,9 @@
 //     runqget, runqgrab/runqsteal (steal half), runqempty.
 //   - globrunq.go: the global run queue under sched.lock, with the batch
 //     rule min(cap, size, size/GOMAXPROCS+1).
+//   - runqlab.go: RunQueueLab, the run queues and the global queue opened
+//     to tests on real goroutines (properties/ checks their histories for
+//     linearizability); the scheduler does not use it.
 //   - stack.go: goroutine stacks as bytes, grown by copying into a doubled
 //     stack with every pointer into the old stack moved by the same delta.
 //   - atomic.go: the one small layer through which every shared-memory
