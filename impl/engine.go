@@ -54,8 +54,17 @@ type RunOptions struct {
 	Seed uint64
 	// LockOSThread locks every M goroutine to its OS thread.
 	LockOSThread bool
-	// Trace records the event trace into Result.Events.
+	// Trace records the event trace into Result.Events and the final
+	// state into Result.Final. It serializes the engine's actions (each
+	// is one critical section, so that the trace is a linearization of
+	// the run; see tracer).
 	Trace bool
+	// FreshRule (with Trace) makes sysmon follow the untimed model's
+	// rule that a slice is old only once its G has completed a statement
+	// in it (model.G.Fresh), so that every SysmonPreempt in the trace is
+	// enabled in the model; without it a G may be preempted inside its
+	// first statement, as in the runtime.
+	FreshRule bool
 	// Timeout ends the run with OutcomeTimeout after this much wall time
 	// (0: none).
 	Timeout time.Duration
@@ -119,6 +128,9 @@ type Result struct {
 	Exits []uint32
 	// Events is the trace (RunOptions.Trace).
 	Events []spec.Event
+	// Final is the state at the end of a traced run, after every engine
+	// goroutine stopped (RunOptions.Trace; zero otherwise).
+	Final spec.Snapshot
 	// Leaked counts the engine goroutines that did not stop (after a
 	// panic that left a lock held); 0 normally.
 	Leaked int
@@ -180,6 +192,9 @@ type engine struct {
 	// blocked lists the Gs in syscalls whose scan bit the stopper holds.
 	// Only the stopper touches it.
 	blocked []*g
+	// preempted lists the Gs whose preempt flag the stopper set
+	// (preemptall). Only the stopper touches it.
+	preempted []*g
 
 	// The end: guarded by mu.
 	mu      sync.Mutex
@@ -280,6 +295,9 @@ func (e *engine) result(leaked int) *Result {
 		}
 		s.allglock.Unlock()
 		r.Events = s.tr.take()
+		if s.tr.on {
+			r.Final = s.snapshot()
+		}
 	} else {
 		msg += fmt.Sprintf(" (%d engine goroutines did not stop)", leaked)
 	}

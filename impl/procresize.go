@@ -147,3 +147,14 @@ func (s *Sched) takeIdleM(mp *m) bool {
 	}
 	return false
 }
+
+// isIdleM reports whether mp is on the idle-M list.
+// sched.lock must be held.
+func (s *Sched) isIdleM(mp *m) bool {
+	for _, im := range s.midle {
+		if im == mp {
+			return true
+		}
+	}
+	return false
+}

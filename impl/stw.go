@@ -51,6 +51,7 @@ func (e *engine) stopTheWorld(mp *m) bool {
 			e.startTheWorld()
 			return false
 		}
+		s.tr.lockAct() // with tracing on, Ms and sysmon take scan bits only inside actions
 		s.lock.Lock()
 		idle := make(map[*m]bool, len(s.midle))
 		for _, im := range s.midle {
@@ -69,14 +70,27 @@ func (e *engine) stopTheWorld(mp *m) bool {
 					e.blocked = append(e.blocked, og)
 					continue
 				}
-				og.preempt.Store(true) // store, preemptall: seen at og's next safe point
+				if og.preempt.CompareAndSwap(false, true) { // cas, preemptall: seen at og's next safe point
+					e.preempted = append(e.preempted, og)
+				}
 			}
 			stopped = false
 		}
 		s.lock.Unlock()
 		if stopped {
+			// Withdraw the requests of preemptall: the Gs still on their
+			// Ms are at safe points (the step moves them to runnext, or
+			// they run on), and those that parked, yielded or exited
+			// meanwhile keep no stop-the-world request, which is not a
+			// request of sysmon's (and the model has none).
+			for _, og := range e.preempted {
+				og.preempt.Store(false) // store, every M but mp is stopped
+			}
+			e.preempted = e.preempted[:0]
+			s.tr.unlockAct()
 			return true
 		}
+		s.tr.unlockAct()
 		runtime.Gosched()
 	}
 }
