@@ -139,6 +139,41 @@ type Result struct {
 	// Snapshots holds the snapshots taken under stop-the-world
 	// (RunOptions.SnapshotEvery).
 	Snapshots []spec.Snapshot
+	// Stats counts what the Ms and sysmon did.
+	Stats Stats
+	// Unfinished lists the Gs that were not dead at the end, in ID
+	// order (main's exit ends the run wherever the others are).
+	Unfinished []Unfinished
+	// Keys is the park/ready keys' state at the end.
+	Keys []spec.KeyState
+}
+
+// Stats counts the engine's mechanisms in one run.
+type Stats struct {
+	Spawns, Steals, Preempts, Syscalls, Grows, GCs, Gomaxprocs int
+	// PreemptRequests and Retakes are sysmon's.
+	PreemptRequests, Retakes int
+}
+
+func (s *Stats) add(o Stats) {
+	s.Spawns += o.Spawns
+	s.Steals += o.Steals
+	s.Preempts += o.Preempts
+	s.Syscalls += o.Syscalls
+	s.Grows += o.Grows
+	s.GCs += o.GCs
+	s.Gomaxprocs += o.Gomaxprocs
+	s.PreemptRequests += o.PreemptRequests
+	s.Retakes += o.Retakes
+}
+
+// Unfinished is a G that was not dead when the run ended.
+type Unfinished struct {
+	ID     spec.GID
+	Status spec.GStatus
+	// AtExit: its next statement is its goexit (exit, or the return of
+	// its outermost function): it completed its work.
+	AtExit bool
 }
 
 // Summary is a one-line description, e.g. "exited at 1.2ms (3 Ms, 11 Gs)".
@@ -192,6 +227,9 @@ type engine struct {
 	// blocked lists the Gs in syscalls whose scan bit the stopper holds.
 	// Only the stopper touches it.
 	blocked []*g
+	// sysmonStats counts sysmon's requests and retakes; only sysmon
+	// touches it (read after it stopped).
+	sysmonStats Stats
 	// preempted lists the Gs whose preempt flag the stopper set
 	// (preemptall). Only the stopper touches it.
 	preempted []*g
@@ -286,12 +324,28 @@ func (e *engine) result(leaked int) *Result {
 			outcome, msg = OutcomeExited, ""
 		}
 		r.Ms = len(s.allm)
+		for _, mp := range s.allm {
+			r.Stats.add(mp.stats)
+		}
+		r.Stats.add(e.sysmonStats)
+		for i, k := range s.keys {
+			ks := spec.KeyState{Key: s.code.Keys[i], Permits: k.permits}
+			for _, w := range k.waiters {
+				ks.Waiters = append(ks.Waiters, w.id)
+			}
+			r.Keys = append(r.Keys, ks)
+		}
 		s.lock.Unlock()
 		s.allglock.Lock()
 		r.Gs = len(s.allg)
 		r.Exits = make([]uint32, len(s.allg))
 		for i, gp := range s.allg {
 			r.Exits[i] = gp.exits
+			if st := gp.getStatus(); st != spec.GDead {
+				in := s.instr(gp)
+				r.Unfinished = append(r.Unfinished, Unfinished{ID: gp.id, Status: st,
+					AtExit: in.Op == spec.OpExit || in.Op == spec.OpReturn && gp.stack.depth() == 1})
+			}
 		}
 		s.allglock.Unlock()
 		r.Events = s.tr.take()

@@ -121,6 +121,7 @@ func (e *engine) stealWork(mp *m, rng *rand.Rand) {
 			}
 			s.execute(mp, gp, false, "steal")
 			e.endAct()
+			mp.stats.Steals++
 			return
 		}
 	}
@@ -294,7 +295,9 @@ func (e *engine) runG(mp *m) {
 			if in.Op == spec.OpGC {
 				e.act("GC", mp)
 				s.gc(mp)
+				mp.stats.GCs++
 			} else {
+				mp.stats.Gomaxprocs++
 				ev := e.act("Gomaxprocs", mp)
 				_, from, to := s.gomaxprocs(mp)
 				s.tr.addArgs(ev, "from", strconv.Itoa(from), "to", strconv.Itoa(to))
@@ -310,8 +313,12 @@ func (e *engine) runG(mp *m) {
 				return
 			}
 			ev := e.act("Call", mp)
+			gen := gp.stack.gen
 			if why := s.call(mp); why != "" {
 				s.tr.cancel(ev) // a request arrived between the two loads
+			}
+			if gp.stack.gen != gen {
+				mp.stats.Grows++
 			}
 			e.endAct()
 		default:
@@ -339,6 +346,7 @@ func (e *engine) step(mp *m, gp *g, in spec.Instr) bool {
 		if ng != nil {
 			s.tr.addArgs(ev, "new", ng.id.String())
 		}
+		mp.stats.Spawns++
 		return false
 	case spec.OpGosched:
 		e.act("Gosched", mp)
@@ -414,6 +422,8 @@ func (e *engine) preempt(mp *m, gp *g) {
 	ev := e.act("Preempt", mp)
 	if why := e.s.gosched(mp, true); why != "" {
 		e.s.tr.cancel(ev)
+	} else {
+		mp.stats.Preempts++
 	}
 	e.endAct()
 }
@@ -462,6 +472,7 @@ func (e *engine) syscall(mp *m, gp *g, in spec.Instr) {
 	}
 	e.act("EnterSyscall", mp)
 	s.enterSyscall(mp)
+	mp.stats.Syscalls++
 	e.endAct()
 	e.clock.Sleep(e.wall(in.Dur))
 	for {

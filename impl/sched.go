@@ -105,6 +105,10 @@ type m struct {
 	spinning bool
 	oldp     *p // the P it held when its G entered a syscall; its own
 
+	// stats counts what this M did (engine only); only the M touches
+	// it, and Run reads it after every M stopped.
+	stats Stats
+
 	// Engine only (engine.go). note is the runtime's m.park: startm sends
 	// a token after giving it a P. atBarrier: parked at a stop-the-world
 	// barrier; guarded by sched.lock.

@@ -88,6 +88,7 @@ func (e *engine) retake(now time.Duration, ticks []sysmontick) ([]sysmontick, in
 		}
 		if e.retakeP(s.allp[i], &ticks[i], now) {
 			n++
+			e.sysmonStats.Retakes++
 		}
 		e.endAct()
 	}
@@ -167,7 +168,9 @@ func (e *engine) preemptone(pp *p) {
 		}
 		s.tr.emit("SysmonPreempt", spec.NoG, pp.id, spec.NoM)
 	}
-	s.preemptone(pp)
+	if s.preemptone(pp) {
+		e.sysmonStats.PreemptRequests++
+	}
 }
 
 // schedtrace records one GODEBUG=schedtrace line (proc.go:6899-6993),
