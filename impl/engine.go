@@ -337,10 +337,15 @@ func (e *engine) result(leaked int) *Result {
 		}
 		s.lock.Unlock()
 		s.allglock.Lock()
-		r.Gs = len(s.allg)
-		r.Exits = make([]uint32, len(s.allg))
-		for i, gp := range s.allg {
-			r.Exits[i] = gp.exits
+		r.Gs = s.gids.len()
+		r.Exits = make([]uint32, r.Gs)
+		for i := range r.Gs {
+			rec := s.gids.at(i)
+			r.Exits[i] = rec.exits
+			gp := rec.gp
+			if gp == nil {
+				continue
+			}
 			if st := gp.getStatus(); st != spec.GDead {
 				in := s.instr(gp)
 				r.Unfinished = append(r.Unfinished, Unfinished{ID: gp.id, Status: st,

@@ -199,6 +199,9 @@ func TestRunStress(t *testing.T) {
 				t.Fatalf("got %s", res.Summary())
 			}
 			checkExactlyOnce(t, res, spawners, per)
+			if st := res.Stats; st.Steals == 0 || st.Preempts == 0 {
+				t.Errorf("no steal or no preemption in the run: %+v", st)
+			}
 			t.Logf("%s; %+v", res.Summary(), res.Stats)
 			checkNoLeak(t, before)
 		})
@@ -255,9 +258,6 @@ func checkExactlyOnce(t *testing.T, res *Result, spawners, per int) {
 		if k.Permits != 0 || len(k.Waiters) != 0 {
 			t.Fatalf("key %s ends with %d permits and waiters %v: a ready ran twice or was lost", k.Key, k.Permits, k.Waiters)
 		}
-	}
-	if st.Steals == 0 || st.Preempts == 0 {
-		t.Errorf("no steal or no preemption in the run: %+v", st)
 	}
 }
 

@@ -53,11 +53,6 @@ type g struct {
 	// stack is g's own stack (stack.go). Only the M running g, or the
 	// world-stopping GC, touches it.
 	stack stack
-
-	// exits counts its goexits (the concurrent engine's check that every
-	// G completes exactly once). Written by the M running it; read after
-	// the run.
-	exits uint32
 }
 
 // gScan is the scan bit of a status (the runtime's _Gscan): held on a G

@@ -142,7 +142,7 @@ func (s *Sched) spawn(mp *m) (string, *g) {
 		s.setFatal(mp, gp, "stack-overflow", s.cfg.FirstFrameOverflow(f.Name, f.Frame))
 		return "", nil
 	}
-	ng := s.newG(in.Fn, in.N)
+	ng := s.newG(in.Fn, in.N, mp.p.Load())
 	s.runqput(mp.p.Load(), ng, true, mp)
 	s.wakep(mp)
 	s.advancePC(mp, gp)
@@ -350,16 +350,18 @@ func (s *Sched) goexit(mp *m) string {
 	}
 	gp.m = nil
 	gp.left = 0
-	gp.stack.stackfree() // back to the pool, poisoned (gfput's stackfree)
-	gp.stack = stack{}
+	gp.stack.stackfree() // the memory back to the pool; the frame records stay for the next life
 	mp.curg.Store(nil)
 	gp.setStatus(spec.GDead)
-	if gp.id == 1 {
+	s.gdead(gp)
+	id := gp.id
+	s.gfput(mp.p.Load(), gp) // gp may run again, under another ID: do not touch it
+	if id == 1 {
 		s.lock.Lock()
 		s.exited = true
 		s.lock.Unlock()
 		s.over.Store(true) // store, the engine's Ms see the end
-		s.tr.emit("Exit", gp.id, mp.p.Load().id, mp.id)
+		s.tr.emit("Exit", id, mp.p.Load().id, mp.id)
 	}
 	return ""
 }
@@ -466,10 +468,7 @@ func (s *Sched) gc(mp *m) string {
 		return "the G's next statement is not gc"
 	}
 	oldm := s.stopTheWorld(mp)
-	s.allglock.Lock()
-	all := append([]*g(nil), s.allg...)
-	s.allglock.Unlock()
-	for _, x := range all {
+	for _, x := range s.liveGs() { // in ID order, as the model shrinks
 		st := x.getStatus()
 		if st == spec.GDead || st == spec.GSyscall {
 			continue

@@ -213,14 +213,12 @@ func (e *engine) parkCheck(mp *m) bool {
 	}
 	// Every M is idle: nothing runs and no syscall is in flight.
 	runnable := false
-	s.allglock.Lock()
-	for _, gp := range s.allg {
+	for _, gp := range s.liveGs() {
 		if gp.getStatus() == spec.GRunnable {
 			runnable = true
 			break
 		}
 	}
-	s.allglock.Unlock()
 	s.lock.Unlock()
 	if runnable {
 		e.end(OutcomeStuck, "checkdead: a G is runnable but every M is idle")
@@ -343,7 +341,7 @@ func (e *engine) step(mp *m, gp *g, in spec.Instr) bool {
 	case spec.OpSpawn:
 		ev := e.act("Spawn", mp)
 		_, ng := s.spawn(mp)
-		if ng != nil {
+		if ng != nil && s.tr.on {
 			s.tr.addArgs(ev, "new", ng.id.String())
 		}
 		mp.stats.Spawns++
@@ -358,7 +356,6 @@ func (e *engine) step(mp *m, gp *g, in spec.Instr) bool {
 		return false
 	case spec.OpExit, spec.OpReturn:
 		e.act("Goexit", mp)
-		gp.exits++
 		s.goexit(mp)
 		return true
 	}

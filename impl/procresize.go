@@ -95,6 +95,7 @@ func (s *Sched) procresize(mp *m, n int, oldm map[*p]*m) {
 			s.glob.putHead(drained[j])
 		}
 		pp.m.Store(nil)
+		s.gfpurge(pp)
 		pp.status.Store(uint32(spec.PDead))
 	}
 	myp := mp.p.Load()

@@ -1,0 +1,167 @@
+package impl
+
+import "github.com/gmplab/gmplab/spec"
+
+// G identities and G structs, and the free lists that recycle the
+// structs, as the runtime's gfput/gfget do (proc.go:5480-5600).
+//
+// A G ID (spec.GID) is never reused: the snapshot lists every G ever
+// created, dead ones too, in ID order, as the model does. A g struct is:
+// when a G exits, goexit puts its struct, with its frame records and
+// their pointer maps, on its P's free list (gfput), and the next spawn on
+// that P takes it (gfget) for a new ID, with a fresh stack of the
+// starting size (stack.init; the memory comes back through the stack
+// pools). What lasts of an ID after its G exited is its gRec.
+
+// gRec is one G ID: the function it started in, its g while it lives,
+// and what the snapshot and the engine's result need after it exited.
+type gRec struct {
+	gp      *g // nil once the G exited (its struct may run another ID)
+	fn      int32
+	exits   uint32 // goexits of this ID (the stress test's exactly-once check)
+	preempt bool   // its preempt flag when it exited (a dead G's snapshot)
+}
+
+// gidChunk is the number of gRecs in one chunk of the G table: the table
+// grows by chunks, so that a new ID never copies the old ones.
+const gidChunk = 4096
+
+// gidTable is every G ID's gRec, by ID-1, in chunks of gidChunk.
+// Guarded by Sched.allglock.
+type gidTable struct {
+	chunks []*[gidChunk]gRec
+	n      int
+}
+
+func (t *gidTable) len() int { return t.n }
+
+// at returns the record of ID i+1.
+func (t *gidTable) at(i int) *gRec { return &t.chunks[i/gidChunk][i%gidChunk] }
+
+// add appends r and returns its index.
+func (t *gidTable) add(r gRec) int {
+	i := t.n
+	if i/gidChunk == len(t.chunks) {
+		t.chunks = append(t.chunks, new([gidChunk]gRec))
+	}
+	*t.at(i) = r
+	t.n++
+	return i
+}
+
+// gFreeLocalMax is the length of a P's free list at which gfput moves
+// half of it to the global list (the runtime moves batches past 64).
+const gFreeLocalMax = 64
+
+// gfput puts gp, which has just exited on pp, on pp's free list; a long
+// list gives half to the global one.
+//
+// Reference: proc.go:5480-5540 gfput.
+// Executed only by the owner of pp.
+func (s *Sched) gfput(pp *p, gp *g) {
+	pp.gFree = append(pp.gFree, gp)
+	if len(pp.gFree) < gFreeLocalMax {
+		return
+	}
+	half := len(pp.gFree) / 2
+	s.lock.Lock()
+	s.gFree = append(s.gFree, pp.gFree[half:]...)
+	s.gFreeN.Store(int32(len(s.gFree)))
+	s.lock.Unlock()
+	clear(pp.gFree[half:])
+	pp.gFree = pp.gFree[:half]
+}
+
+// gfget takes a g struct from pp's free list, refilling it from the
+// global list when empty, or returns nil.
+//
+// Reference: proc.go:5545-5600 gfget.
+// Executed only by the owner of pp.
+func (s *Sched) gfget(pp *p) *g {
+	if len(pp.gFree) == 0 {
+		if s.gFreeN.Load() == 0 { // load, a hint: gfput's store under sched.lock
+			return nil
+		}
+		s.lock.Lock()
+		n := min(len(s.gFree), gFreeLocalMax/2)
+		pp.gFree = append(pp.gFree, s.gFree[len(s.gFree)-n:]...)
+		clear(s.gFree[len(s.gFree)-n:])
+		s.gFree = s.gFree[:len(s.gFree)-n]
+		s.gFreeN.Store(int32(len(s.gFree)))
+		s.lock.Unlock()
+		if n == 0 {
+			return nil
+		}
+	}
+	n := len(pp.gFree)
+	gp := pp.gFree[n-1]
+	pp.gFree[n-1] = nil
+	pp.gFree = pp.gFree[:n-1]
+	return gp
+}
+
+// gfpurge moves pp's free list to the global one (a P being destroyed).
+//
+// Reference: proc.go:5605-5630 gfpurge.
+// Executed with the world stopped; sched.lock must be held.
+func (s *Sched) gfpurge(pp *p) {
+	s.gFree = append(s.gFree, pp.gFree...)
+	s.gFreeN.Store(int32(len(s.gFree)))
+	clear(pp.gFree)
+	pp.gFree = pp.gFree[:0]
+}
+
+// newG creates a runnable-to-be G running function fn with argument n and
+// a starting-size stack holding fn's frame, recycling a g struct from
+// pp's free list when there is one (pp nil: at start-up).
+//
+// Reference: proc.go:5313-5427 newproc1.
+// Executed only by the owner of pp (or before the run starts).
+func (s *Sched) newG(fn int, n int64, pp *p) *g {
+	var gp *g
+	if pp != nil {
+		gp = s.gfget(pp)
+	}
+	fresh := gp == nil
+	if fresh {
+		gp = &g{}
+	}
+	s.allglock.Lock()
+	id := spec.GID(s.gids.add(gRec{gp: gp, fn: int32(fn)}) + 1)
+	if fresh {
+		s.allg = append(s.allg, gp)
+	}
+	s.allglock.Unlock()
+	gp.id, gp.fn, gp.waitKey, gp.waitN = id, fn, -1, 0
+	gp.m, gp.fresh, gp.left, gp.schedlink = nil, false, 0, nil
+	gp.preempt.Store(false) // store, drops a stale request sysmon made to its previous life
+	gp.stack.init(id, fn, s.code.Funcs[fn].Frame, n, &s.cfg, s.names)
+	gp.setStatus(spec.GRunnable)
+	return gp
+}
+
+// gdead records that gp's ID exited (its goexit count and last preempt
+// flag); gp's struct is free afterwards.
+// Executed only by the M on which gp exits.
+func (s *Sched) gdead(gp *g) {
+	s.allglock.Lock()
+	r := s.gids.at(int(gp.id) - 1)
+	r.gp = nil
+	r.exits++
+	r.preempt = gp.preempt.Load()
+	s.allglock.Unlock()
+}
+
+// liveGs returns the live Gs in ID order.
+// Can be executed by any M; the answer is a snapshot.
+func (s *Sched) liveGs() []*g {
+	s.allglock.Lock()
+	defer s.allglock.Unlock()
+	var out []*g
+	for i := range s.gids.len() {
+		if r := s.gids.at(i); r.gp != nil {
+			out = append(out, r.gp)
+		}
+	}
+	return out
+}
