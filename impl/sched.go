@@ -39,7 +39,7 @@ type Sched struct {
 
 	allglock sync.Mutex
 	gids     gidTable // every G ID; guarded by allglock (gfree.go)
-	allg     []*g   // every g struct, recycled or not (allgs); guarded by allglock
+	allg     []*g     // every g struct, recycled or not (allgs); guarded by allglock
 
 	// gFree is the global list of free g structs (sched.gFree); guarded
 	// by lock. gFreeN is its length, stored under lock, loaded without
