@@ -213,6 +213,9 @@ type engine struct {
 	running  atomicInt32   // goroutines of the run still running (add, for the leak report)
 	done     chan struct{} // closed when the run ends
 	doneOnce sync.Once
+	// ended is set just before done is closed: over's cheap check
+	// (a load, synchronizing with the store in finish).
+	ended atomicBool
 
 	// sysmonlock is sched.sysmonlock: held by sysmon during a round and
 	// by a world stopper for the whole stop-the-world.
@@ -382,7 +385,16 @@ func (e *engine) end(o Outcome, msg string) {
 		e.outcome, e.message = o, msg
 	}
 	e.mu.Unlock()
-	e.doneOnce.Do(func() { close(e.done) })
+	e.finish()
+}
+
+// finish marks the run ended and wakes everyone waiting on done.
+// Can be executed by any goroutine.
+func (e *engine) finish() {
+	e.doneOnce.Do(func() {
+		e.ended.Store(true) // store, seen by over
+		close(e.done)
+	})
 }
 
 // over reports whether the run ended (or must end).
@@ -392,12 +404,7 @@ func (e *engine) over() bool {
 		e.end(OutcomeExited, "")
 		return true
 	}
-	select {
-	case <-e.done:
-		return true
-	default:
-		return false
-	}
+	return e.ended.Load() // load, synchronizes with finish's store
 }
 
 // recoverPanic turns a panic of the calling engine goroutine into the
@@ -407,7 +414,7 @@ func (e *engine) recoverPanic(who string) {
 		e.mu.Lock()
 		e.outcome, e.message, e.panicked = OutcomePanic, fmt.Sprintf("%s: panic: %v\n%s", who, r, debug.Stack()), true
 		e.mu.Unlock()
-		e.doneOnce.Do(func() { close(e.done) })
+		e.finish()
 	}
 }
 

@@ -1,6 +1,10 @@
 package impl
 
-import "github.com/gmplab/gmplab/spec"
+import (
+	"sync"
+
+	"github.com/gmplab/gmplab/spec"
+)
 
 // G identities and G structs, and the free lists that recycle the
 // structs, as the runtime's gfput/gfget do (proc.go:5480-5600).
@@ -23,29 +27,51 @@ type gRec struct {
 }
 
 // gidChunk is the number of gRecs in one chunk of the G table: the table
-// grows by chunks, so that a new ID never copies the old ones.
+// grows by chunks, so that a new ID never moves the old ones.
 const gidChunk = 4096
 
-// gidTable is every G ID's gRec, by ID-1, in chunks of gidChunk.
-// Guarded by Sched.allglock.
+// gidTable is every G ID's gRec, by ID-1, in chunks of gidChunk. It is
+// lock-free for its users: an ID is allocated by an atomic add, and the
+// chunk directory is copy-on-grow behind an atomic pointer (grown under
+// grow), so a record never moves. A record is written by the M that
+// creates the G (add, before the G is published by a run queue's
+// release) and by the M on which it exits (gdead); it is read with the
+// world stopped (snapshot, GC), after the run (Result), or by checkdead
+// when every M is idle.
 type gidTable struct {
-	chunks []*[gidChunk]gRec
-	n      int
+	n    atomicInt32 // IDs allocated
+	dir  atomicPtr[[]*[gidChunk]gRec]
+	grow sync.Mutex
 }
 
-func (t *gidTable) len() int { return t.n }
+// len is the number of IDs allocated.
+func (t *gidTable) len() int { return int(t.n.Load()) }
 
-// at returns the record of ID i+1.
-func (t *gidTable) at(i int) *gRec { return &t.chunks[i/gidChunk][i%gidChunk] }
+// at returns the record of ID i+1, which add has allocated.
+func (t *gidTable) at(i int) *gRec {
+	return &(*t.dir.Load())[i/gidChunk][i%gidChunk] // load, synchronizes with add's store of the grown directory
+}
 
-// add appends r and returns its index.
+// add allocates the next ID with record r and returns its index.
+// Can be executed by any M.
 func (t *gidTable) add(r gRec) int {
-	i := t.n
-	if i/gidChunk == len(t.chunks) {
-		t.chunks = append(t.chunks, new([gidChunk]gRec))
+	i := int(t.n.Add(1)) - 1
+	c := i / gidChunk
+	if d := t.dir.Load(); d == nil || c >= len(*d) {
+		t.grow.Lock()
+		if d = t.dir.Load(); d == nil || c >= len(*d) {
+			var nd []*[gidChunk]gRec
+			if d != nil {
+				nd = append(nd, *d...)
+			}
+			for len(nd) <= c {
+				nd = append(nd, new([gidChunk]gRec))
+			}
+			t.dir.Store(&nd) // store, publishes the new chunks to at's load
+		}
+		t.grow.Unlock()
 	}
 	*t.at(i) = r
-	t.n++
 	return i
 }
 
@@ -126,12 +152,12 @@ func (s *Sched) newG(fn int, n int64, pp *p) *g {
 	if fresh {
 		gp = &g{}
 	}
-	s.allglock.Lock()
 	id := spec.GID(s.gids.add(gRec{gp: gp, fn: int32(fn)}) + 1)
 	if fresh {
+		s.allglock.Lock()
 		s.allg = append(s.allg, gp)
+		s.allglock.Unlock()
 	}
-	s.allglock.Unlock()
 	gp.id, gp.fn, gp.waitKey, gp.waitN = id, fn, -1, 0
 	gp.m, gp.fresh, gp.left, gp.schedlink = nil, false, 0, nil
 	gp.preempt.Store(false) // store, drops a stale request sysmon made to its previous life
@@ -144,19 +170,15 @@ func (s *Sched) newG(fn int, n int64, pp *p) *g {
 // flag); gp's struct is free afterwards.
 // Executed only by the M on which gp exits.
 func (s *Sched) gdead(gp *g) {
-	s.allglock.Lock()
 	r := s.gids.at(int(gp.id) - 1)
 	r.gp = nil
 	r.exits++
 	r.preempt = gp.preempt.Load()
-	s.allglock.Unlock()
 }
 
 // liveGs returns the live Gs in ID order.
-// Can be executed by any M; the answer is a snapshot.
+// Executed with the world stopped, or by checkdead with every M idle.
 func (s *Sched) liveGs() []*g {
-	s.allglock.Lock()
-	defer s.allglock.Unlock()
 	var out []*g
 	for i := range s.gids.len() {
 		if r := s.gids.at(i); r.gp != nil {

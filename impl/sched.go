@@ -38,7 +38,7 @@ type Sched struct {
 	allm []*m // every M ever created, by ID; guarded by lock
 
 	allglock sync.Mutex
-	gids     gidTable // every G ID; guarded by allglock (gfree.go)
+	gids     gidTable // every G ID; lock-free (gfree.go)
 	allg     []*g     // every g struct, recycled or not (allgs); guarded by allglock
 
 	// gFree is the global list of free g structs (sched.gFree); guarded
