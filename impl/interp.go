@@ -286,32 +286,53 @@ func (s *Sched) readyCandidates(k int) []*g {
 	return out
 }
 
+// firstWaiter is ready's waiter argument that names no G but asks for
+// the first waiter that one more permit satisfies (the concurrent
+// engine's choice), or none.
+const firstWaiter spec.GID = -2
+
 // ready: the G adds a permit to its key and, if waiter (nil: none) is a
 // waiter that the permits now satisfy, makes it runnable in this P's
-// runnext. In the concurrent engine waiter is the first candidate.
+// runnext. In the concurrent engine waiter is firstWaiter.
 //
 // Reference: proc.go:1120-1140 ready.
 // Executed only by mp.
 func (s *Sched) ready(mp *m, waiter spec.GID) string {
+	why, _ := s.readyWho(mp, waiter)
+	return why
+}
+
+// readyWho is ready, also returning the waiter it woke (NoG: none).
+// Executed only by mp.
+func (s *Sched) readyWho(mp *m, waiter spec.GID) (string, spec.GID) {
 	gp, in, why := s.running(mp)
 	if why != "" {
-		return why
+		return why, spec.NoG
 	}
 	if in.Op != spec.OpReady {
-		return "the G's next statement is not ready"
+		return "the G's next statement is not ready", spec.NoG
 	}
 	s.lock.Lock()
-	cands := s.readyCandidates(in.Key)
 	k := &s.keys[in.Key]
+	if waiter == firstWaiter {
+		waiter = spec.NoG
+		for _, w := range k.waiters {
+			if w.waitN <= k.permits+1 {
+				waiter = w.id
+				break
+			}
+		}
+	}
 	if waiter == spec.NoG {
+		cands := s.readyCandidates(in.Key)
 		if len(cands) > 0 {
 			s.lock.Unlock()
-			return "a waiter is satisfied: name the one to wake"
+			return "a waiter is satisfied: name the one to wake", spec.NoG
 		}
 		k.permits++
 		s.lock.Unlock()
 		s.advancePC(mp, gp)
-		return ""
+		return "", spec.NoG
 	}
 	i := -1
 	for j, w := range k.waiters {
@@ -321,7 +342,7 @@ func (s *Sched) ready(mp *m, waiter spec.GID) string {
 	}
 	if i < 0 || k.waiters[i].waitN > k.permits+1 {
 		s.lock.Unlock()
-		return fmt.Sprintf("%v is not a waiter on this key that one more permit satisfies", waiter)
+		return fmt.Sprintf("%v is not a waiter on this key that one more permit satisfies", waiter), spec.NoG
 	}
 	w := k.waiters[i]
 	k.permits += 1 - w.waitN
@@ -333,7 +354,7 @@ func (s *Sched) ready(mp *m, waiter spec.GID) string {
 	s.runqput(mp.p.Load(), w, true, mp)
 	s.wakep(mp)
 	s.advancePC(mp, gp)
-	return ""
+	return "", waiter
 }
 
 // goexit: the G ends; when it is main, the run ends.

@@ -281,7 +281,7 @@ func (e *engine) runG(mp *m) {
 		case spec.OpSyscall:
 			e.syscall(mp, gp, in)
 		case spec.OpReady:
-			e.ready(mp, in.Key)
+			e.ready(mp)
 		case spec.OpGC, spec.OpGomaxprocs:
 			if !e.stopTheWorld(mp) {
 				continue // another G stops the world: we were stopped; retry
@@ -425,35 +425,24 @@ func (e *engine) preempt(mp *m, gp *g) {
 	e.endAct()
 }
 
-// ready adds a permit to key k, waking the first waiter it satisfies.
-// Without tracing another M may change the key between the choice and
-// the step; then it chooses again.
+// ready adds a permit to key k, waking the first waiter it satisfies
+// (the choice and the step under one hold of sched.lock). Its event is
+// recorded before the step's effects and names the waiter after it.
 // Executed only by mp, running a G at a ready statement.
-func (e *engine) ready(mp *m, k int) {
+func (e *engine) ready(mp *m) {
 	s := e.s
-	for {
-		if !e.beginAct() {
-			return
-		}
-		s.lock.Lock()
-		waiter := spec.NoG
-		if c := s.readyCandidates(k); len(c) > 0 {
-			waiter = c[0].id
-		}
-		s.lock.Unlock()
-		ev := -1
-		if s.tr.on {
-			ev = e.act("Ready", mp, "waiter", waiter.String())
-		}
-		why := s.ready(mp, waiter)
-		if why != "" {
-			s.tr.cancel(ev)
-		}
-		e.endAct()
-		if why == "" {
-			return
-		}
+	if !e.beginAct() {
+		return
 	}
+	ev := e.act("Ready", mp)
+	why, w := s.readyWho(mp, firstWaiter)
+	if why != "" {
+		panic("ready refused: " + why)
+	}
+	if s.tr.on {
+		s.tr.addArgs(ev, "waiter", w.String())
+	}
+	e.endAct()
 }
 
 // syscall: enter, block mp for the scaled duration, exit (with the
