@@ -345,7 +345,7 @@ func (e *engine) result(leaked int) *Result {
 		for i := range r.Gs {
 			rec := s.gids.at(i)
 			r.Exits[i] = rec.exits
-			gp := rec.gp
+			gp := s.gidG(rec)
 			if gp == nil {
 				continue
 			}

@@ -14,6 +14,9 @@ type g struct {
 	id spec.GID
 	fn int // the function it started in (index into spec.Code.Funcs)
 
+	// allgIndex is its index in Sched.allg, fixed for the struct's life.
+	allgIndex int32
+
 	// status is a spec.GStatus. The transitions and who makes them:
 	// runnable -> running by the M that executes it (after taking it from a
 	// queue, which made that M its only owner); running -> runnable,

@@ -19,8 +19,12 @@ import (
 
 // gRec is one G ID: the function it started in, its g while it lives,
 // and what the snapshot and the engine's result need after it exited.
+//
+// It holds no pointer (the G is named by its index in allg), so that the
+// table's chunks are not scanned by Go's GC and writing a record needs no
+// write barrier.
 type gRec struct {
-	gp      *g // nil once the G exited (its struct may run another ID)
+	g       int32 // 1 + the index of its g in allg; 0 once the G exited (its struct may run another ID)
 	fn      int32
 	exits   uint32 // goexits of this ID (the stress test's exactly-once check)
 	preempt bool   // its preempt flag when it exited (a dead G's snapshot)
@@ -148,16 +152,14 @@ func (s *Sched) newG(fn int, n int64, pp *p) *g {
 	if pp != nil {
 		gp = s.gfget(pp)
 	}
-	fresh := gp == nil
-	if fresh {
+	if gp == nil {
 		gp = &g{}
-	}
-	id := spec.GID(s.gids.add(gRec{gp: gp, fn: int32(fn)}) + 1)
-	if fresh {
 		s.allglock.Lock()
 		s.allg = append(s.allg, gp)
+		gp.allgIndex = int32(len(s.allg) - 1)
 		s.allglock.Unlock()
 	}
+	id := spec.GID(s.gids.add(gRec{g: gp.allgIndex + 1, fn: int32(fn)}) + 1)
 	gp.id, gp.fn, gp.waitKey, gp.waitN = id, fn, -1, 0
 	gp.m, gp.fresh, gp.left, gp.schedlink = nil, false, 0, nil
 	gp.preempt.Store(false) // store, drops a stale request sysmon made to its previous life
@@ -171,7 +173,7 @@ func (s *Sched) newG(fn int, n int64, pp *p) *g {
 // Executed only by the M on which gp exits.
 func (s *Sched) gdead(gp *g) {
 	r := s.gids.at(int(gp.id) - 1)
-	r.gp = nil
+	r.g = 0
 	r.exits++
 	r.preempt = gp.preempt.Load()
 }
@@ -179,11 +181,22 @@ func (s *Sched) gdead(gp *g) {
 // liveGs returns the live Gs in ID order.
 // Executed with the world stopped, or by checkdead with every M idle.
 func (s *Sched) liveGs() []*g {
+	s.allglock.Lock()
+	defer s.allglock.Unlock()
 	var out []*g
 	for i := range s.gids.len() {
-		if r := s.gids.at(i); r.gp != nil {
-			out = append(out, r.gp)
+		if gp := s.gidG(s.gids.at(i)); gp != nil {
+			out = append(out, gp)
 		}
 	}
 	return out
+}
+
+// gidG returns the live G of record r, or nil.
+// allglock must be held (the world stopped, or the run over).
+func (s *Sched) gidG(r *gRec) *g {
+	if r.g == 0 {
+		return nil
+	}
+	return s.allg[r.g-1]
 }

@@ -41,7 +41,7 @@ func (s *Sched) snapshot() spec.Snapshot {
 	s.allglock.Lock()
 	for i := range s.gids.len() {
 		rec := s.gids.at(i)
-		gp := rec.gp
+		gp := s.gidG(rec)
 		if gp == nil { // exited; its struct may be free or running another ID
 			sn.Gs = append(sn.Gs, spec.GState{ID: spec.GID(i + 1), Status: spec.GDead, M: spec.NoM,
 				Func: s.code.Funcs[rec.fn].Name, Preempt: rec.preempt})
