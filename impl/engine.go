@@ -233,9 +233,10 @@ type engine struct {
 	// sysmonStats counts sysmon's requests and retakes; only sysmon
 	// touches it (read after it stopped).
 	sysmonStats Stats
-	// preempted lists the Gs whose preempt flag the stopper set
+	// preempted lists the Gs (struct and ID: a struct may die and run
+	// another ID meanwhile) whose preempt flag the stopper set
 	// (preemptall). Only the stopper touches it.
-	preempted []*g
+	preempted []stwPreempted
 
 	// The end: guarded by mu.
 	mu      sync.Mutex

@@ -200,3 +200,17 @@ func (s *Sched) gidG(r *gRec) *g {
 	}
 	return s.allg[r.g-1]
 }
+
+// withdrawPreempt clears a stop-the-world preemption request made to G
+// id through its struct gp: on gp if it still runs id, else on id's
+// record (it exited with the request pending; the request was the
+// stopper's, not sysmon's, so the dead G keeps none).
+// Executed only by a world stopper, with every other M stopped.
+func (s *Sched) withdrawPreempt(gp *g, id spec.GID) {
+	r := s.gids.at(int(id) - 1)
+	if r.g == 0 {
+		r.preempt = false
+		return
+	}
+	gp.preempt.Store(false) // store, every M but the stopper is stopped
+}

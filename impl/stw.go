@@ -71,7 +71,7 @@ func (e *engine) stopTheWorld(mp *m) bool {
 					continue
 				}
 				if og.preempt.CompareAndSwap(false, true) { // cas, preemptall: seen at og's next safe point
-					e.preempted = append(e.preempted, og)
+					e.preempted = append(e.preempted, stwPreempted{og, og.id})
 				}
 			}
 			stopped = false
@@ -83,8 +83,8 @@ func (e *engine) stopTheWorld(mp *m) bool {
 			// they run on), and those that parked, yielded or exited
 			// meanwhile keep no stop-the-world request, which is not a
 			// request of sysmon's (and the model has none).
-			for _, og := range e.preempted {
-				og.preempt.Store(false) // store, every M but mp is stopped
+			for _, x := range e.preempted {
+				e.s.withdrawPreempt(x.gp, x.id)
 			}
 			e.preempted = e.preempted[:0]
 			s.tr.unlockAct()
@@ -158,4 +158,11 @@ func (e *engine) barrierWithG(mp *m, gp *g) {
 	if gp != nil && mp.curg.Load() == gp {
 		gp.preempt.Store(false) // store, as execute does
 	}
+}
+
+// stwPreempted is a G whose preempt flag preemptall set: its struct and
+// the ID it ran then.
+type stwPreempted struct {
+	gp *g
+	id spec.GID
 }
