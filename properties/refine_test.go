@@ -132,7 +132,8 @@ func firstLine(s string) string {
 // refine the model. Each must now refine it (after the fix), or, for a
 // case that records an engine bug that is fixed, still be rejected: a
 // case whose first comment line contains "must fail" is expected to fail
-// (it shows the checker catches that bug).
+// (it shows the checker catches that bug), with a message containing the
+// text of each "# expect: TEXT" line.
 func TestRefineRegressions(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "refine", "*.txt"))
 	if len(files) == 0 {
@@ -141,6 +142,12 @@ func TestRefineRegressions(t *testing.T) {
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) {
 			mustFail, rr := replayRefineCase(t, f)
+			data, _ := os.ReadFile(f)
+			for _, l := range strings.Split(string(data), "\n") {
+				if want, ok := strings.CutPrefix(l, "# expect: "); ok && mustFail && !strings.Contains(rr.Failure, want) {
+					t.Fatalf("%s: the failure does not mention %q:\n%s", f, want, rr.Failure)
+				}
+			}
 			switch {
 			case mustFail && rr.Failure == "":
 				t.Fatalf("%s: the trace refines the model, but the case says it must fail", f)
