@@ -371,7 +371,7 @@ func (s *Sched) goexit(mp *m) string {
 	}
 	gp.m = nil
 	gp.left = 0
-	gp.stack.stackfree() // the memory back to the pool; the frame records stay for the next life
+	gp.stack.stackfreeKeep(s.cfg.StackMin) // for gfput: frame records and starting-size memory stay for the next life
 	mp.curg.Store(nil)
 	gp.setStatus(spec.GDead)
 	s.gdead(gp)
