@@ -18,17 +18,19 @@ import (
 // running returns the G mp runs, if it is in GRunning, and its current
 // instruction.
 // Executed only by mp.
-func (s *Sched) running(mp *m) (*g, spec.Instr, string) {
+func (s *Sched) running(mp *m) (*g, *spec.Instr, string) {
 	gp := mp.curg.Load()
 	if gp == nil || mp.p.Load() == nil || gp.getStatus() != spec.GRunning {
-		return nil, spec.Instr{}, "the M runs no G"
+		return nil, nil, "the M runs no G"
 	}
 	return gp, s.instr(gp), ""
 }
 
-func (s *Sched) instr(gp *g) spec.Instr {
+// instr returns gp's current instruction (a pointer into the code,
+// which never changes: reading it costs no copy).
+func (s *Sched) instr(gp *g) *spec.Instr {
 	f := gp.stack.top()
-	return s.code.Funcs[f.fn].Instrs[f.pc]
+	return &s.code.Funcs[f.fn].Instrs[f.pc]
 }
 
 // advancePC moves gp past its current statement and runs the local ones
@@ -46,7 +48,7 @@ func (s *Sched) advancePC(mp *m, gp *g) {
 func (s *Sched) normalize(mp *m, gp *g) {
 	for {
 		f := gp.stack.top()
-		in := s.code.Funcs[f.fn].Instrs[f.pc]
+		in := &s.code.Funcs[f.fn].Instrs[f.pc]
 		var err error
 		switch in.Op {
 		case spec.OpSet:
@@ -102,7 +104,7 @@ func (s *Sched) normalize(mp *m, gp *g) {
 	}
 }
 
-func (s *Sched) pos(in spec.Instr) string {
+func (s *Sched) pos(in *spec.Instr) string {
 	file := s.code.Prog.File
 	if file == "" {
 		file = "<input>"

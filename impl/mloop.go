@@ -335,7 +335,7 @@ func (e *engine) runG(mp *m) {
 // step runs one of gp's statements that is a single action (spawn,
 // gosched, park, exit) and reports whether gp left mp.
 // Executed only by mp, running gp, inside beginAct/endAct.
-func (e *engine) step(mp *m, gp *g, in spec.Instr) bool {
+func (e *engine) step(mp *m, gp *g, in *spec.Instr) bool {
 	s := e.s
 	switch in.Op {
 	case spec.OpSpawn:
@@ -451,7 +451,7 @@ func (e *engine) ready(mp *m) {
 // take it only inside actions, and a world stopper keeps it until the
 // world starts, so mp waits outside the action lock meanwhile.
 // Executed only by mp, running gp.
-func (e *engine) syscall(mp *m, gp *g, in spec.Instr) {
+func (e *engine) syscall(mp *m, gp *g, in *spec.Instr) {
 	s := e.s
 	if !e.beginAct() {
 		return
