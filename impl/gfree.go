@@ -162,7 +162,9 @@ func (s *Sched) newG(fn int, n int64, pp *p) *g {
 	id := spec.GID(s.gids.add(gRec{g: gp.allgIndex + 1, fn: int32(fn)}) + 1)
 	gp.id, gp.fn, gp.waitKey, gp.waitN = id, fn, -1, 0
 	gp.m, gp.fresh, gp.left, gp.schedlink = nil, false, 0, nil
-	gp.preempt.Store(false) // store, drops a stale request sysmon made to its previous life
+	if gp.preempt.Load() { // load: usually clear, and a load costs less than a store
+		gp.preempt.Store(false) // store, drops a stale request sysmon made to its previous life
+	}
 	gp.stack.init(id, fn, s.code.Funcs[fn].Frame, n, &s.cfg, s.names)
 	gp.setStatus(spec.GRunnable)
 	return gp

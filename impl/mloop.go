@@ -235,9 +235,10 @@ func (e *engine) parkCheck(mp *m) bool {
 // tracing off it does nothing.
 // Can be executed by any M or sysmon, not nested.
 func (e *engine) beginAct() bool {
-	if !e.s.tr.on {
-		return true
-	}
+	return !e.s.tr.on || e.beginTracedAct() // the test inlines: nothing else when tracing is off
+}
+
+func (e *engine) beginTracedAct() bool {
 	e.s.tr.act.Lock()
 	if e.over() {
 		e.s.tr.act.Unlock()
@@ -247,7 +248,11 @@ func (e *engine) beginAct() bool {
 }
 
 // endAct ends an action begun by beginAct.
-func (e *engine) endAct() { e.s.tr.unlockAct() }
+func (e *engine) endAct() {
+	if e.s.tr.on {
+		e.s.tr.act.Unlock()
+	}
+}
 
 // act records the event of an action of mp (as drive mode does), or
 // returns -1 when tracing is off.
