@@ -14,8 +14,9 @@ import (
 // when a G exits, goexit puts its struct, with its frame records and
 // their pointer maps, on its P's free list (gfput), and the next spawn on
 // that P takes it (gfget) for a new ID, with a fresh stack of the
-// starting size (stack.init; the memory comes back through the stack
-// pools). What lasts of an ID after its G exited is its gRec.
+// starting size (stack.init: the memory it kept if it had that size,
+// stackfreeKeep, else from the stack pools). What lasts of an ID after its
+// G exited is its gRec.
 
 // gRec is one G ID: the function it started in, its g while it lives,
 // and what the snapshot and the engine's result need after it exited.
