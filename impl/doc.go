@@ -21,6 +21,10 @@
 //     access goes, so that a deterministic schedule controller can
 //     interpose on each of them; it costs nothing in normal builds.
 //   - sched.go, g.go: the shared state (the runtime's schedt, p, m, g).
+//   - gfree.go: G IDs (a lock-free table: IDs are never reused, the
+//     snapshot lists dead Gs too) and the free lists of g structs per P
+//     and global (gfput, gfget), through which exited Gs' structs and
+//     frame records are reused.
 //   - proc.go, interp.go, sysmon.go, procresize.go: the scheduler as step
 //     functions, one per action of the model (spec.ActionKinds) with the
 //     model's rules: findRunnable's local part, stealing, execute, wakep,
@@ -39,7 +43,10 @@
 //     the G's statements; idle Ms park on a per-M channel (the runtime's
 //     note); sysmon is its own goroutine; GOMAXPROCS changes and GC stop
 //     the world; syscalls really block their M; time is an injected clock,
-//     scaled.
+//     scaled. With tracing on (trace.go) each action is one critical
+//     section, so that the trace is a linearization of the run that
+//     properties/refine replays through the model; sysmon then records
+//     the untimed model's SysmonPreempt and SysmonRetake.
 //
 // Every function on shared state ends its documentation with who may call
 // it ("Executed only by the owner P.", "Can be executed by any P.",

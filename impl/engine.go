@@ -54,8 +54,17 @@ type RunOptions struct {
 	Seed uint64
 	// LockOSThread locks every M goroutine to its OS thread.
 	LockOSThread bool
-	// Trace records the event trace into Result.Events.
+	// Trace records the event trace into Result.Events and the final
+	// state into Result.Final. It serializes the engine's actions (each
+	// is one critical section, so that the trace is a linearization of
+	// the run; see tracer).
 	Trace bool
+	// FreshRule (with Trace) makes sysmon follow the untimed model's
+	// rule that a slice is old only once its G has completed a statement
+	// in it (model.G.Fresh), so that every SysmonPreempt in the trace is
+	// enabled in the model; without it a G may be preempted inside its
+	// first statement, as in the runtime.
+	FreshRule bool
 	// Timeout ends the run with OutcomeTimeout after this much wall time
 	// (0: none).
 	Timeout time.Duration
@@ -122,6 +131,9 @@ type Result struct {
 	Fns []int
 	// Events is the trace (RunOptions.Trace).
 	Events []spec.Event
+	// Final is the state at the end of a traced run, after every engine
+	// goroutine stopped (RunOptions.Trace; zero otherwise).
+	Final spec.Snapshot
 	// Leaked counts the engine goroutines that did not stop (after a
 	// panic that left a lock held); 0 normally.
 	Leaked int
@@ -130,6 +142,41 @@ type Result struct {
 	// Snapshots holds the snapshots taken under stop-the-world
 	// (RunOptions.SnapshotEvery).
 	Snapshots []spec.Snapshot
+	// Stats counts what the Ms and sysmon did.
+	Stats Stats
+	// Unfinished lists the Gs that were not dead at the end, in ID
+	// order (main's exit ends the run wherever the others are).
+	Unfinished []Unfinished
+	// Keys is the park/ready keys' state at the end.
+	Keys []spec.KeyState
+}
+
+// Stats counts the engine's mechanisms in one run.
+type Stats struct {
+	Spawns, Steals, Preempts, Syscalls, Grows, GCs, Gomaxprocs int
+	// PreemptRequests and Retakes are sysmon's.
+	PreemptRequests, Retakes int
+}
+
+func (s *Stats) add(o Stats) {
+	s.Spawns += o.Spawns
+	s.Steals += o.Steals
+	s.Preempts += o.Preempts
+	s.Syscalls += o.Syscalls
+	s.Grows += o.Grows
+	s.GCs += o.GCs
+	s.Gomaxprocs += o.Gomaxprocs
+	s.PreemptRequests += o.PreemptRequests
+	s.Retakes += o.Retakes
+}
+
+// Unfinished is a G that was not dead when the run ended.
+type Unfinished struct {
+	ID     spec.GID
+	Status spec.GStatus
+	// AtExit: its next statement is its goexit (exit, or the return of
+	// its outermost function): it completed its work.
+	AtExit bool
 }
 
 // Summary is a one-line description, e.g. "exited at 1.2ms (3 Ms, 11 Gs)".
@@ -169,6 +216,9 @@ type engine struct {
 	running  atomicInt32   // goroutines of the run still running (add, for the leak report)
 	done     chan struct{} // closed when the run ends
 	doneOnce sync.Once
+	// ended is set just before done is closed: over's cheap check
+	// (a load, synchronizing with the store in finish).
+	ended atomicBool
 
 	// sysmonlock is sched.sysmonlock: held by sysmon during a round and
 	// by a world stopper for the whole stop-the-world.
@@ -183,6 +233,13 @@ type engine struct {
 	// blocked lists the Gs in syscalls whose scan bit the stopper holds.
 	// Only the stopper touches it.
 	blocked []*g
+	// sysmonStats counts sysmon's requests and retakes; only sysmon
+	// touches it (read after it stopped).
+	sysmonStats Stats
+	// preempted lists the Gs (struct and ID: a struct may die and run
+	// another ID meanwhile) whose preempt flag the stopper set
+	// (preemptall). Only the stopper touches it.
+	preempted []stwPreempted
 
 	// The end: guarded by mu.
 	mu      sync.Mutex
@@ -274,17 +331,41 @@ func (e *engine) result(leaked int) *Result {
 			outcome, msg = OutcomeExited, ""
 		}
 		r.Ms = len(s.allm)
+		for _, mp := range s.allm {
+			r.Stats.add(mp.stats)
+		}
+		r.Stats.add(e.sysmonStats)
+		for i, k := range s.keys {
+			ks := spec.KeyState{Key: s.code.Keys[i], Permits: k.permits}
+			for _, w := range k.waiters {
+				ks.Waiters = append(ks.Waiters, w.id)
+			}
+			r.Keys = append(r.Keys, ks)
+		}
 		s.lock.Unlock()
 		s.allglock.Lock()
-		r.Gs = len(s.allg)
-		r.Exits = make([]uint32, len(s.allg))
-		r.Fns = make([]int, len(s.allg))
-		for i, gp := range s.allg {
-			r.Exits[i] = gp.exits
-			r.Fns[i] = gp.fn
+		r.Gs = s.gids.len()
+		r.Exits = make([]uint32, r.Gs)
+		r.Fns = make([]int, r.Gs)
+		for i := range r.Gs {
+			rec := s.gids.at(i)
+			r.Exits[i] = rec.exits
+			r.Fns[i] = int(rec.fn)
+			gp := s.gidG(rec)
+			if gp == nil {
+				continue
+			}
+			if st := gp.getStatus(); st != spec.GDead {
+				in := s.instr(gp)
+				r.Unfinished = append(r.Unfinished, Unfinished{ID: gp.id, Status: st,
+					AtExit: in.Op == spec.OpExit || in.Op == spec.OpReturn && gp.stack.depth() == 1})
+			}
 		}
 		s.allglock.Unlock()
 		r.Events = s.tr.take()
+		if s.tr.on {
+			r.Final = s.snapshot()
+		}
 	} else {
 		msg += fmt.Sprintf(" (%d engine goroutines did not stop)", leaked)
 	}
@@ -310,7 +391,16 @@ func (e *engine) end(o Outcome, msg string) {
 		e.outcome, e.message = o, msg
 	}
 	e.mu.Unlock()
-	e.doneOnce.Do(func() { close(e.done) })
+	e.finish()
+}
+
+// finish marks the run ended and wakes everyone waiting on done.
+// Can be executed by any goroutine.
+func (e *engine) finish() {
+	e.doneOnce.Do(func() {
+		e.ended.Store(true) // store, seen by over
+		close(e.done)
+	})
 }
 
 // over reports whether the run ended (or must end).
@@ -320,12 +410,7 @@ func (e *engine) over() bool {
 		e.end(OutcomeExited, "")
 		return true
 	}
-	select {
-	case <-e.done:
-		return true
-	default:
-		return false
-	}
+	return e.ended.Load() // load, synchronizes with finish's store
 }
 
 // recoverPanic turns a panic of the calling engine goroutine into the
@@ -335,7 +420,7 @@ func (e *engine) recoverPanic(who string) {
 		e.mu.Lock()
 		e.outcome, e.message, e.panicked = OutcomePanic, fmt.Sprintf("%s: panic: %v\n%s", who, r, debug.Stack()), true
 		e.mu.Unlock()
-		e.doneOnce.Do(func() { close(e.done) })
+		e.finish()
 	}
 }
 

@@ -116,8 +116,10 @@ func TestRunExamples(t *testing.T) {
 
 // stressSrc: main spawns spawners; each spawner spawns a chain of
 // workers that compute, call (growing their stacks under a pointer),
-// yield, make syscalls, and check their stacks; some GC and GOMAXPROCS
-// changes in between.
+// yield, make syscalls, and check their stacks, and ends with a GC; main
+// changes GOMAXPROCS four times in between. Every spawner and every
+// worker adds exactly one permit to its key, and main waits for exactly
+// that many, so at the end no permit is left over.
 const stressSrc = `
 func main {
     repeat %[1]d {
@@ -139,6 +141,9 @@ func spawner {
         spawn worker 3
         compute 1us
     }
+    syscall 20ms
+    gc
+    ready done
 }
 
 func worker frame 32 {
@@ -161,16 +166,24 @@ func grow frame 704 {
 }
 `
 
+// TestRunStress pushes Gs through the concurrent engine with spawns,
+// steals, syscalls and their retakes, preemptions, GCs (stack shrinking
+// under stop-the-world), stack growth and GOMAXPROCS changes, and checks
+// exactly (checkExactlyOnce) that every G ran to completion once. The
+// default is 20,000 Gs on 2, 5 and 8 Ps (-short: 4,000); -impl.long
+// pushes 10^6 Gs through each of 2..8 Ps.
 func TestRunStress(t *testing.T) {
 	spawners, per := 20, 1000
+	procsList := []int{2, 5, 8}
 	if testing.Short() {
 		per = 200
 	}
 	if *implLong {
 		spawners, per = 100, 10000
+		procsList = []int{2, 3, 4, 5, 6, 7, 8}
 	}
-	code := compileSrc(t, "stress", fmt.Sprintf(stressSrc, spawners, spawners*per, per))
-	for _, procs := range []int{2, 5, 8} {
+	code := compileSrc(t, "stress", fmt.Sprintf(stressSrc, spawners, spawners+spawners*per, per))
+	for _, procs := range procsList {
 		t.Run(fmt.Sprintf("procs=%d", procs), func(t *testing.T) {
 			before := runtime.NumGoroutine()
 			cfg := spec.Default(procs)
@@ -182,21 +195,74 @@ func TestRunStress(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Outcome != OutcomeExited {
+			if res.Outcome != OutcomeExited { // a failed stack check is OutcomeFatal
 				t.Fatalf("got %s", res.Summary())
 			}
-			if want := 1 + spawners + spawners*per; res.Gs != want {
-				t.Fatalf("%d Gs, want %d", res.Gs, want)
+			checkExactlyOnce(t, res, spawners, per)
+			if st := res.Stats; st.Steals == 0 || st.Preempts == 0 {
+				t.Errorf("no steal or no preemption in the run: %+v", st)
 			}
-			checkExits(t, res)
-			t.Logf("%s", res.Summary())
+			t.Logf("%s; %+v", res.Summary(), res.Stats)
 			checkNoLeak(t, before)
 		})
 	}
 }
 
+// checkExactlyOnce checks a stress run exactly: the number of Gs; every G
+// exited at most once, and one that did not had completed its work (it
+// was at its goexit when main ended the run); no statement ran twice or
+// was lost (one spawn per G, one syscall per spawner and per worker, one stack growth per worker,
+// one GC per spawner plus main's two, main's four GOMAXPROCS changes, and
+// no permit left over or missing on either key); and every stack check
+// held (the run exited: a failed check is fatal).
+func checkExactlyOnce(t *testing.T, res *Result, spawners, per int) {
+	t.Helper()
+	workers := spawners * per
+	if want := 1 + spawners + workers; res.Gs != want || len(res.Exits) != want {
+		t.Fatalf("%d Gs (%d exit counts), want %d", res.Gs, len(res.Exits), want)
+	}
+	unfinished := map[spec.GID]Unfinished{}
+	for _, u := range res.Unfinished {
+		unfinished[u.ID] = u
+	}
+	inFlight := 0
+	for i, n := range res.Exits {
+		id := spec.GID(i + 1)
+		u, live := unfinished[id]
+		switch {
+		case n > 1:
+			t.Fatalf("g%d exited %d times", id, n)
+		case n == 1 && live:
+			t.Fatalf("g%d exited and is %v", id, u.Status)
+		case n == 0 && !live:
+			t.Fatalf("g%d is lost: neither exited nor alive", id)
+		case n == 0 && !u.AtExit:
+			t.Fatalf("g%d never completed: %v, not at its goexit", id, u.Status)
+		case n == 0:
+			inFlight++
+		}
+	}
+	if res.Exits[0] != 1 {
+		t.Fatalf("main exited %d times", res.Exits[0])
+	}
+	if inFlight > res.Ms {
+		t.Fatalf("%d Gs between their last statement and goexit, more than the %d Ms", inFlight, res.Ms)
+	}
+	st := res.Stats
+	if st.Spawns != spawners+workers || st.Syscalls != spawners+workers || st.Grows != workers ||
+		st.GCs != spawners+2 || st.Gomaxprocs != 4 {
+		t.Fatalf("statements ran a wrong number of times: %+v; want %d spawns, %d syscalls, %d grows, %d GCs, 4 GOMAXPROCS changes",
+			st, spawners+workers, spawners+workers, workers, spawners+2)
+	}
+	for _, k := range res.Keys {
+		if k.Permits != 0 || len(k.Waiters) != 0 {
+			t.Fatalf("key %s ends with %d permits and waiters %v: a ready ran twice or was lost", k.Key, k.Permits, k.Waiters)
+		}
+	}
+}
+
 func TestRunStressTraced(t *testing.T) {
-	code := compileSrc(t, "stress", fmt.Sprintf(stressSrc, 4, 4*50, 50))
+	code := compileSrc(t, "stress", fmt.Sprintf(stressSrc, 4, 4+4*50, 50))
 	cfg := spec.Default(4)
 	cfg.ForcePreempt = 20 * time.Microsecond
 	opts := runOpts()
@@ -208,7 +274,7 @@ func TestRunStressTraced(t *testing.T) {
 	if res.Outcome != OutcomeExited {
 		t.Fatalf("got %s", res.Summary())
 	}
-	checkExits(t, res)
+	checkExactlyOnce(t, res, 4, 50)
 	kinds := map[string]int{}
 	for _, ev := range res.Events {
 		kinds[ev.Kind]++

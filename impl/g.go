@@ -14,6 +14,9 @@ type g struct {
 	id spec.GID
 	fn int // the function it started in (index into spec.Code.Funcs)
 
+	// allgIndex is its index in Sched.allg, fixed for the struct's life.
+	allgIndex int32
+
 	// status is a spec.GStatus. The transitions and who makes them:
 	// runnable -> running by the M that executes it (after taking it from a
 	// queue, which made that M its only owner); running -> runnable,
@@ -53,11 +56,6 @@ type g struct {
 	// stack is g's own stack (stack.go). Only the M running g, or the
 	// world-stopping GC, touches it.
 	stack stack
-
-	// exits counts its goexits (the concurrent engine's check that every
-	// G completes exactly once). Written by the M running it; read after
-	// the run.
-	exits uint32
 }
 
 // gScan is the scan bit of a status (the runtime's _Gscan): held on a G

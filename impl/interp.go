@@ -18,17 +18,19 @@ import (
 // running returns the G mp runs, if it is in GRunning, and its current
 // instruction.
 // Executed only by mp.
-func (s *Sched) running(mp *m) (*g, spec.Instr, string) {
+func (s *Sched) running(mp *m) (*g, *spec.Instr, string) {
 	gp := mp.curg.Load()
 	if gp == nil || mp.p.Load() == nil || gp.getStatus() != spec.GRunning {
-		return nil, spec.Instr{}, "the M runs no G"
+		return nil, nil, "the M runs no G"
 	}
 	return gp, s.instr(gp), ""
 }
 
-func (s *Sched) instr(gp *g) spec.Instr {
+// instr returns gp's current instruction (a pointer into the code,
+// which never changes: reading it costs no copy).
+func (s *Sched) instr(gp *g) *spec.Instr {
 	f := gp.stack.top()
-	return s.code.Funcs[f.fn].Instrs[f.pc]
+	return &s.code.Funcs[f.fn].Instrs[f.pc]
 }
 
 // advancePC moves gp past its current statement and runs the local ones
@@ -46,7 +48,7 @@ func (s *Sched) advancePC(mp *m, gp *g) {
 func (s *Sched) normalize(mp *m, gp *g) {
 	for {
 		f := gp.stack.top()
-		in := s.code.Funcs[f.fn].Instrs[f.pc]
+		in := &s.code.Funcs[f.fn].Instrs[f.pc]
 		var err error
 		switch in.Op {
 		case spec.OpSet:
@@ -102,7 +104,7 @@ func (s *Sched) normalize(mp *m, gp *g) {
 	}
 }
 
-func (s *Sched) pos(in spec.Instr) string {
+func (s *Sched) pos(in *spec.Instr) string {
 	file := s.code.Prog.File
 	if file == "" {
 		file = "<input>"
@@ -142,7 +144,7 @@ func (s *Sched) spawn(mp *m) (string, *g) {
 		s.setFatal(mp, gp, "stack-overflow", s.cfg.FirstFrameOverflow(f.Name, f.Frame))
 		return "", nil
 	}
-	ng := s.newG(in.Fn, in.N)
+	ng := s.newG(in.Fn, in.N, mp.p.Load())
 	s.runqput(mp.p.Load(), ng, true, mp)
 	s.wakep(mp)
 	s.advancePC(mp, gp)
@@ -286,32 +288,53 @@ func (s *Sched) readyCandidates(k int) []*g {
 	return out
 }
 
+// firstWaiter is ready's waiter argument that names no G but asks for
+// the first waiter that one more permit satisfies (the concurrent
+// engine's choice), or none.
+const firstWaiter spec.GID = -2
+
 // ready: the G adds a permit to its key and, if waiter (nil: none) is a
 // waiter that the permits now satisfy, makes it runnable in this P's
-// runnext. In the concurrent engine waiter is the first candidate.
+// runnext. In the concurrent engine waiter is firstWaiter.
 //
 // Reference: proc.go:1120-1140 ready.
 // Executed only by mp.
 func (s *Sched) ready(mp *m, waiter spec.GID) string {
+	why, _ := s.readyWho(mp, waiter)
+	return why
+}
+
+// readyWho is ready, also returning the waiter it woke (NoG: none).
+// Executed only by mp.
+func (s *Sched) readyWho(mp *m, waiter spec.GID) (string, spec.GID) {
 	gp, in, why := s.running(mp)
 	if why != "" {
-		return why
+		return why, spec.NoG
 	}
 	if in.Op != spec.OpReady {
-		return "the G's next statement is not ready"
+		return "the G's next statement is not ready", spec.NoG
 	}
 	s.lock.Lock()
-	cands := s.readyCandidates(in.Key)
 	k := &s.keys[in.Key]
+	if waiter == firstWaiter {
+		waiter = spec.NoG
+		for _, w := range k.waiters {
+			if w.waitN <= k.permits+1 {
+				waiter = w.id
+				break
+			}
+		}
+	}
 	if waiter == spec.NoG {
+		cands := s.readyCandidates(in.Key)
 		if len(cands) > 0 {
 			s.lock.Unlock()
-			return "a waiter is satisfied: name the one to wake"
+			return "a waiter is satisfied: name the one to wake", spec.NoG
 		}
 		k.permits++
 		s.lock.Unlock()
 		s.advancePC(mp, gp)
-		return ""
+		return "", spec.NoG
 	}
 	i := -1
 	for j, w := range k.waiters {
@@ -321,7 +344,7 @@ func (s *Sched) ready(mp *m, waiter spec.GID) string {
 	}
 	if i < 0 || k.waiters[i].waitN > k.permits+1 {
 		s.lock.Unlock()
-		return fmt.Sprintf("%v is not a waiter on this key that one more permit satisfies", waiter)
+		return fmt.Sprintf("%v is not a waiter on this key that one more permit satisfies", waiter), spec.NoG
 	}
 	w := k.waiters[i]
 	k.permits += 1 - w.waitN
@@ -333,7 +356,7 @@ func (s *Sched) ready(mp *m, waiter spec.GID) string {
 	s.runqput(mp.p.Load(), w, true, mp)
 	s.wakep(mp)
 	s.advancePC(mp, gp)
-	return ""
+	return "", waiter
 }
 
 // goexit: the G ends; when it is main, the run ends.
@@ -350,16 +373,18 @@ func (s *Sched) goexit(mp *m) string {
 	}
 	gp.m = nil
 	gp.left = 0
-	gp.stack.stackfree() // back to the pool, poisoned (gfput's stackfree)
-	gp.stack = stack{}
+	gp.stack.stackfreeKeep(s.cfg.StackMin) // for gfput: frame records and starting-size memory stay for the next life
 	mp.curg.Store(nil)
 	gp.setStatus(spec.GDead)
-	if gp.id == 1 {
+	s.gdead(gp)
+	id := gp.id
+	s.gfput(mp.p.Load(), gp) // gp may run again, under another ID: do not touch it
+	if id == 1 {
 		s.lock.Lock()
 		s.exited = true
 		s.lock.Unlock()
 		s.over.Store(true) // store, the engine's Ms see the end
-		s.tr.emit("Exit", gp.id, mp.p.Load().id, mp.id)
+		s.tr.emit("Exit", id, mp.p.Load().id, mp.id)
 	}
 	return ""
 }
@@ -449,8 +474,11 @@ func (s *Sched) exitSyscall(mp *m) (string, string) {
 	return "", path
 }
 
-// gc: a garbage collection: every stack safe to shrink (not in a syscall)
-// that uses less than a quarter of its size is halved.
+// gc: a garbage collection under a stop-the-world, as in the model:
+// the world stops as for a GOMAXPROCS change (other running Gs go to
+// their own P's runnext, proc.go:4331-4334), every stack safe to shrink
+// (not in a syscall) that uses less than a quarter of its size is
+// halved, and the world starts (procresize at the same count, wakep).
 //
 // Reference: stack.go:1286-1335 shrinkstack.
 // Executed only by mp, with the world stopped (drive mode: always).
@@ -462,10 +490,8 @@ func (s *Sched) gc(mp *m) string {
 	if in.Op != spec.OpGC {
 		return "the G's next statement is not gc"
 	}
-	s.allglock.Lock()
-	all := append([]*g(nil), s.allg...)
-	s.allglock.Unlock()
-	for _, x := range all {
+	oldm := s.stopTheWorld(mp)
+	for _, x := range s.liveGs() { // in ID order, as the model shrinks
 		st := x.getStatus()
 		if st == spec.GDead || st == spec.GSyscall {
 			continue
@@ -475,6 +501,8 @@ func (s *Sched) gc(mp *m) string {
 			s.tr.emit("Shrink", x.id, mp.p.Load().id, mp.id, "from", strconv.FormatInt(old, 10), "to", strconv.FormatInt(x.stack.size(), 10))
 		}
 	}
+	s.procresize(mp, s.procs, oldm)
+	s.wakep(mp) // start the world
 	s.advancePC(mp, gp)
 	return ""
 }

@@ -48,10 +48,16 @@ func (e *engine) mstart(mp *m) {
 // Executed only by mp, which holds a P and runs no G.
 func (e *engine) findRunnable(mp *m, rng *rand.Rand) {
 	s := e.s
+	if !e.beginAct() {
+		return
+	}
 	ev := s.tr.emit("Schedule", spec.NoG, pid(mp.p.Load()), mp.id)
 	why := s.schedule(mp)
+	if why != "" {
+		s.tr.cancel(ev) // a spinning M with something to steal: it steals below
+	}
+	e.endAct()
 	if why != "" && !mp.spinning {
-		s.tr.cancel(ev)
 		panic("schedule refused: " + why)
 	}
 	if mp.p.Load() == nil || mp.curg.Load() != nil || !mp.spinning {
@@ -86,7 +92,14 @@ func (e *engine) stealWork(mp *m, rng *rand.Rand) {
 			}
 			v := (pos + i*inc) % n
 			vp := s.allp[v]
-			if vp == pp || spec.PStatus(vp.status.Load()) != spec.PRunning {
+			if vp == pp {
+				continue
+			}
+			if !e.beginAct() {
+				return
+			}
+			if spec.PStatus(vp.status.Load()) != spec.PRunning {
+				e.endAct()
 				continue
 			}
 			busy := func() bool { // victimBusy: its M runs a G not in a syscall
@@ -99,13 +112,16 @@ func (e *engine) stealWork(mp *m, rng *rand.Rand) {
 			}
 			gp, k := pp.runq.runqsteal(&vp.runq, runnextRound, busy)
 			if gp == nil {
+				e.endAct()
 				continue
 			}
-			if s.tr.on {
+			if s.tr.on { // after the CAS that committed the steal, before its effects
 				s.tr.emit("Steal", spec.NoG, pp.id, mp.id, "victim", vp.id.String(), "round", strconv.Itoa(round),
 					"n", strconv.Itoa(int(k)), "run", gp.id.String())
 			}
 			s.execute(mp, gp, false, "steal")
+			e.endAct()
+			mp.stats.Steals++
 			return
 		}
 	}
@@ -162,8 +178,10 @@ func (e *engine) idle(mp *m) bool {
 // Executed only by mp; takes sched.lock.
 func (e *engine) parkCheck(mp *m) bool {
 	s := e.s
+	s.tr.lockAct()
+	defer s.tr.unlockAct()
 	s.lock.Lock()
-	if mp.p.Load() != nil || !s.takeIdleM(mp) {
+	if mp.p.Load() != nil || !s.isIdleM(mp) {
 		s.lock.Unlock()
 		return mp.p.Load() != nil // startm took it meanwhile (or it is not idle)
 	}
@@ -174,7 +192,11 @@ func (e *engine) parkCheck(mp *m) bool {
 		}
 		work = spec.PStatus(vp.status.Load()) == spec.PRunning && !vp.runq.runqempty()
 	}
-	if work && !e.gcwaiting.Load() && len(s.pidle) > 0 {
+	// With tracing on, actions are atomic (see tracer): the Schedule that
+	// stopped mp saw every queue, and every later submitter ran wakep, as
+	// in the model, which has no such re-check; so mp waits for startm.
+	if work && !s.tr.on && !e.gcwaiting.Load() && len(s.pidle) > 0 {
+		s.takeIdleM(mp)
 		pp := s.pidleget()
 		s.acquirep(mp, pp)
 		mp.spinning = true
@@ -184,21 +206,19 @@ func (e *engine) parkCheck(mp *m) bool {
 		s.tr.emit("StartM", spec.NoG, pp.id, mp.id, "spinning", "true", "by", mp.id.String())
 		return true
 	}
-	s.midle = append(s.midle, mp) // back on the list
+	// mp stays where it is on the idle list (its order is the model's).
 	if len(s.midle) < len(s.allm) || s.over.Load() {
 		s.lock.Unlock()
 		return false
 	}
 	// Every M is idle: nothing runs and no syscall is in flight.
 	runnable := false
-	s.allglock.Lock()
-	for _, gp := range s.allg {
+	for _, gp := range s.liveGs() {
 		if gp.getStatus() == spec.GRunnable {
 			runnable = true
 			break
 		}
 	}
-	s.allglock.Unlock()
 	s.lock.Unlock()
 	if runnable {
 		e.end(OutcomeStuck, "checkdead: a G is runnable but every M is idle")
@@ -207,6 +227,31 @@ func (e *engine) parkCheck(mp *m) bool {
 	s.tr.emit("Deadlock", spec.NoG, spec.NoP, spec.NoM)
 	e.end(OutcomeDeadlock, spec.DeadlockMessage)
 	return false
+}
+
+// beginAct starts an action of an M or of sysmon: with tracing on, it
+// takes the action lock (see tracer) and returns false, without it, when
+// the run is over (no action follows main's exit in the trace). With
+// tracing off it does nothing.
+// Can be executed by any M or sysmon, not nested.
+func (e *engine) beginAct() bool {
+	return !e.s.tr.on || e.beginTracedAct() // the test inlines: nothing else when tracing is off
+}
+
+func (e *engine) beginTracedAct() bool {
+	e.s.tr.act.Lock()
+	if e.over() {
+		e.s.tr.act.Unlock()
+		return false
+	}
+	return true
+}
+
+// endAct ends an action begun by beginAct.
+func (e *engine) endAct() {
+	if e.s.tr.on {
+		e.s.tr.act.Unlock()
+	}
 }
 
 // act records the event of an action of mp (as drive mode does), or
@@ -220,7 +265,8 @@ func (e *engine) act(kind string, mp *m, args ...string) int {
 
 // runG runs mp's G statement by statement until it leaves mp (parks,
 // yields, is preempted, exits, loses its P in a syscall) or a
-// stop-the-world or the end of the run intervenes.
+// stop-the-world or the end of the run intervenes. Each statement's
+// action is one beginAct/endAct section.
 // Executed only by mp, which holds a P and runs a G.
 func (e *engine) runG(mp *m) {
 	s := e.s
@@ -237,54 +283,88 @@ func (e *engine) runG(mp *m) {
 		switch in.Op {
 		case spec.OpCompute:
 			e.compute(mp, gp)
+		case spec.OpSyscall:
+			e.syscall(mp, gp, in)
+		case spec.OpReady:
+			e.ready(mp)
+		case spec.OpGC, spec.OpGomaxprocs:
+			if !e.stopTheWorld(mp) {
+				continue // another G stops the world: we were stopped; retry
+			}
+			if !e.beginAct() {
+				e.startTheWorld()
+				return
+			}
+			if in.Op == spec.OpGC {
+				e.act("GC", mp)
+				s.gc(mp)
+				mp.stats.GCs++
+			} else {
+				mp.stats.Gomaxprocs++
+				ev := e.act("Gomaxprocs", mp)
+				_, from, to := s.gomaxprocs(mp)
+				s.tr.addArgs(ev, "from", strconv.Itoa(from), "to", strconv.Itoa(to))
+			}
+			e.endAct()
+			e.startTheWorld()
 		case spec.OpCall, spec.OpDescend:
 			if gp.preempt.Load() { // the prologue's stackguard0 check
 				e.preempt(mp, gp)
 				continue
 			}
+			if !e.beginAct() {
+				return
+			}
 			ev := e.act("Call", mp)
+			gen := gp.stack.gen
 			if why := s.call(mp); why != "" {
 				s.tr.cancel(ev) // a request arrived between the two loads
 			}
-		case spec.OpSpawn:
-			ev := e.act("Spawn", mp)
-			_, ng := s.spawn(mp)
-			if ng != nil {
-				s.tr.addArgs(ev, "new", ng.id.String())
+			if gp.stack.gen != gen {
+				mp.stats.Grows++
 			}
-		case spec.OpGosched:
-			e.act("Gosched", mp)
-			s.gosched(mp, false)
-			return
-		case spec.OpPark:
-			e.act("Park", mp)
-			s.park(mp) // gp may run elsewhere at once: do not touch it
-		case spec.OpReady:
-			e.ready(mp, in.Key)
-		case spec.OpExit, spec.OpReturn:
-			e.act("Goexit", mp)
-			gp.exits++
-			s.goexit(mp)
-			return
-		case spec.OpSyscall:
-			e.syscall(mp, gp, in)
-		case spec.OpGC, spec.OpGomaxprocs:
-			if !e.stopTheWorld(mp) {
-				continue // another G stops the world: we were stopped; retry
-			}
-			if in.Op == spec.OpGC {
-				e.act("GC", mp)
-				s.gc(mp)
-			} else {
-				ev := e.act("Gomaxprocs", mp)
-				_, from, to := s.gomaxprocs(mp)
-				s.tr.addArgs(ev, "from", strconv.Itoa(from), "to", strconv.Itoa(to))
-			}
-			e.startTheWorld()
+			e.endAct()
 		default:
-			panic("runG: unexpected statement " + in.Op.String())
+			if !e.beginAct() {
+				return
+			}
+			leaves := e.step(mp, gp, in)
+			e.endAct()
+			if leaves {
+				return
+			}
 		}
 	}
+}
+
+// step runs one of gp's statements that is a single action (spawn,
+// gosched, park, exit) and reports whether gp left mp.
+// Executed only by mp, running gp, inside beginAct/endAct.
+func (e *engine) step(mp *m, gp *g, in *spec.Instr) bool {
+	s := e.s
+	switch in.Op {
+	case spec.OpSpawn:
+		ev := e.act("Spawn", mp)
+		_, ng := s.spawn(mp)
+		if ng != nil && s.tr.on {
+			s.tr.addArgs(ev, "new", ng.id.String())
+		}
+		mp.stats.Spawns++
+		return false
+	case spec.OpGosched:
+		e.act("Gosched", mp)
+		s.gosched(mp, false)
+		return true
+	case spec.OpPark:
+		e.act("Park", mp)
+		s.park(mp) // gp may run elsewhere at once: do not touch it
+		return false
+	case spec.OpExit, spec.OpReturn:
+		e.act("Goexit", mp)
+		s.goexit(mp)
+		return true
+	}
+	panic("runG: unexpected statement " + in.Op.String())
 }
 
 // compute busy-waits gp's compute in units of about ComputeUnit of wall
@@ -313,65 +393,95 @@ func (e *engine) compute(mp *m, gp *g) {
 			return
 		}
 	}
+	if !e.beginAct() {
+		return
+	}
 	ev := e.act("Compute", mp)
-	if why := s.compute(mp); why != "" {
+	why := s.compute(mp)
+	if why != "" {
 		s.tr.cancel(ev)
+	}
+	e.endAct()
+	if why != "" {
 		e.preempt(mp, gp) // the request came with the last unit
 	}
 }
 
 // preempt honours gp's preemption request at a safe point: during a
-// pending stop-the-world gp stays on mp, which stops (the runtime puts it
-// in its P's runnext and runs it again after the world starts); otherwise
-// gp goes to the global tail (gopreempt_m).
+// pending stop-the-world mp stops at the barrier with gp at that safe
+// point, and the stopper's step (gc, gomaxprocs: Sched.stopTheWorld) puts
+// gp in its own P's runnext, as goschedImpl does when gcwaiting
+// (proc.go:4331-4334); otherwise gp goes to the global tail (gopreempt_m).
 // Executed only by mp, running gp.
 func (e *engine) preempt(mp *m, gp *g) {
 	if e.gcwaiting.Load() {
 		e.barrierWithG(mp, gp)
 		return
 	}
+	if !e.beginAct() {
+		return
+	}
 	ev := e.act("Preempt", mp)
 	if why := e.s.gosched(mp, true); why != "" {
 		e.s.tr.cancel(ev)
+	} else {
+		mp.stats.Preempts++
 	}
+	e.endAct()
 }
 
-// ready adds a permit to key k, waking the first waiter it satisfies.
-// Another M may change the key between the choice and the step; then it
-// chooses again.
+// ready adds a permit to key k, waking the first waiter it satisfies
+// (the choice and the step under one hold of sched.lock). Its event is
+// recorded before the step's effects and names the waiter after it.
 // Executed only by mp, running a G at a ready statement.
-func (e *engine) ready(mp *m, k int) {
+func (e *engine) ready(mp *m) {
 	s := e.s
-	for {
-		s.lock.Lock()
-		waiter := spec.NoG
-		if c := s.readyCandidates(k); len(c) > 0 {
-			waiter = c[0].id
-		}
-		s.lock.Unlock()
-		ev := -1
-		if s.tr.on {
-			ev = e.act("Ready", mp, "waiter", waiter.String())
-		}
-		if why := s.ready(mp, waiter); why == "" {
-			return
-		}
-		s.tr.cancel(ev)
+	if !e.beginAct() {
+		return
 	}
+	ev := e.act("Ready", mp)
+	why, w := s.readyWho(mp, firstWaiter)
+	if why != "" {
+		panic("ready refused: " + why)
+	}
+	if s.tr.on {
+		s.tr.addArgs(ev, "waiter", w.String())
+	}
+	e.endAct()
 }
 
 // syscall: enter, block mp for the scaled duration, exit (with the
-// retake protocol of exitSyscall).
+// retake protocol of exitSyscall). With tracing on, the exit is an
+// action only once no one holds gp's scan bit: sysmon and the other Ms
+// take it only inside actions, and a world stopper keeps it until the
+// world starts, so mp waits outside the action lock meanwhile.
 // Executed only by mp, running gp.
-func (e *engine) syscall(mp *m, gp *g, in spec.Instr) {
+func (e *engine) syscall(mp *m, gp *g, in *spec.Instr) {
 	s := e.s
+	if !e.beginAct() {
+		return
+	}
 	e.act("EnterSyscall", mp)
 	s.enterSyscall(mp)
+	mp.stats.Syscalls++
+	e.endAct()
 	e.clock.Sleep(e.wall(in.Dur))
+	for {
+		if !e.beginAct() {
+			return
+		}
+		if s.tr.on && gp.status.LoadAcq()&gScan != 0 { // load-acquire: a world stopper holds the bit
+			e.endAct()
+			runtime.Gosched()
+			continue
+		}
+		break
+	}
 	ev := e.act("ExitSyscall", mp)
 	_, path := s.exitSyscall(mp)
 	s.tr.addArgs(ev, "path", path)
 	if path != "no-p" {
 		s.tr.setP(ev, mp.p.Load().id)
 	}
+	e.endAct()
 }

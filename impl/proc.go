@@ -42,7 +42,9 @@ func (s *Sched) runqput(pp *p, gp *g, next bool, mp *m) {
 func (s *Sched) execute(mp *m, gp *g, inherit bool, src string) {
 	pp := mp.p.Load()
 	gp.m = mp
-	gp.preempt.Store(false) // store, clears a stale request (execute clears gp.preempt)
+	if gp.preempt.Load() { // load: usually clear; a request stored after it counts as made after execute
+		gp.preempt.Store(false) // store, clears a stale request (execute clears gp.preempt)
+	}
 	gp.fresh = true
 	mp.curg.Store(gp)
 	if !inherit {

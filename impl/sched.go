@@ -38,7 +38,16 @@ type Sched struct {
 	allm []*m // every M ever created, by ID; guarded by lock
 
 	allglock sync.Mutex
-	allg     []*g // every G ever created, by ID-1; guarded by allglock
+	gids     gidTable // every G ID; lock-free (gfree.go)
+	allg     []*g     // every g struct, recycled or not (allgs); guarded by allglock
+
+	// gFree is the global list of free g structs (sched.gFree); guarded
+	// by lock. gFreeN is its length, stored under lock, loaded without
+	// it as a hint.
+	gFree  []*g
+	gFreeN atomicInt32
+
+	names func(int) string // function names for stacks (codeNames)
 
 	keys []key // park/ready keys, indexed like code.Keys; guarded by lock
 
@@ -78,6 +87,10 @@ type p struct {
 
 	runq runq // lock-free; see runq.go
 
+	// gFree is the P's list of free g structs (gfput, gfget); only the
+	// M holding the P touches it.
+	gFree []*g
+
 	// schedtick counts the slices started on this P (execute with
 	// !inheritTime). Written only by the owner M; read by sysmon
 	// (atomically: it only compares it).
@@ -104,6 +117,10 @@ type m struct {
 	// does not run (the note or the barrier orders those writes).
 	spinning bool
 	oldp     *p // the P it held when its G entered a syscall; its own
+
+	// stats counts what this M did (engine only); only the M touches
+	// it, and Run reads it after every M stopped.
+	stats Stats
 
 	// Engine only (engine.go). note is the runtime's m.park: startm sends
 	// a token after giving it a P. atBarrier: parked at a stop-the-world
@@ -137,7 +154,7 @@ func newSched(cfg spec.Config, code *spec.Code, boot Boot, trace bool) (*Sched, 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Sched{cfg: cfg, code: code, procs: cfg.Procs, keys: make([]key, len(code.Keys))}
+	s := &Sched{cfg: cfg, code: code, procs: cfg.Procs, keys: make([]key, len(code.Keys)), names: codeNames(code)}
 	s.tr.on = trace
 	s.glob.init(&s.lock, cfg)
 	for i := range cfg.Procs {
@@ -161,7 +178,7 @@ func newSched(cfg spec.Config, code *spec.Code, boot Boot, trace bool) (*Sched, 
 	s.allm = []*m{m0}
 	s.acquirep(m0, s.allp[0])
 	s.allp[0].schedtick.Store(boot.Schedtick)
-	main := s.newG(code.Main, 0)
+	main := s.newG(code.Main, 0, nil)
 	main.setStatus(spec.GRunning)
 	main.m = m0
 	m0.curg.Store(main)
@@ -173,14 +190,14 @@ func newSched(cfg spec.Config, code *spec.Code, boot Boot, trace bool) (*Sched, 
 		if fn < 0 {
 			return nil, fmt.Errorf("impl: boot function %q is not in the workload", name)
 		}
-		s.allp[0].runq.runqput(s.newG(fn, 0), false, &s.glob)
+		s.allp[0].runq.runqput(s.newG(fn, 0, nil), false, &s.glob)
 	}
 	if boot.Runnext != "" {
 		fn := code.FuncIndex(boot.Runnext)
 		if fn < 0 {
 			return nil, fmt.Errorf("impl: boot function %q is not in the workload", boot.Runnext)
 		}
-		s.allp[0].runq.runqput(s.newG(fn, 0), true, &s.glob)
+		s.allp[0].runq.runqput(s.newG(fn, 0, nil), true, &s.glob)
 	}
 	s.normalize(m0, main)
 	return s, nil
@@ -191,22 +208,6 @@ func (s *Sched) newP(id spec.PID) *p {
 	pp.runq.init(s.cfg)
 	pp.status.Store(uint32(spec.PIdle))
 	return pp
-}
-
-// newG creates a runnable-to-be G running function fn with argument n and
-// a StackMin stack holding fn's frame.
-//
-// Reference: proc.go:5313-5427 newproc1.
-func (s *Sched) newG(fn int, n int64) *g {
-	s.allglock.Lock()
-	defer s.allglock.Unlock()
-	id := spec.GID(len(s.allg) + 1)
-	f := &s.code.Funcs[fn]
-	gp := &g{id: id, fn: fn, waitKey: -1}
-	gp.stack = newStack(id, fn, f.Frame, n, &s.cfg, codeNames(s.code))
-	gp.setStatus(spec.GRunnable)
-	s.allg = append(s.allg, gp)
-	return gp
 }
 
 func (s *Sched) ended() bool {

@@ -39,7 +39,14 @@ func (s *Sched) snapshot() spec.Snapshot {
 		sn.Ms = append(sn.Ms, ms)
 	}
 	s.allglock.Lock()
-	for _, gp := range s.allg {
+	for i := range s.gids.len() {
+		rec := s.gids.at(i)
+		gp := s.gidG(rec)
+		if gp == nil { // exited; its struct may be free or running another ID
+			sn.Gs = append(sn.Gs, spec.GState{ID: spec.GID(i + 1), Status: spec.GDead, M: spec.NoM,
+				Func: s.code.Funcs[rec.fn].Name, Preempt: rec.preempt})
+			continue
+		}
 		gs := spec.GState{ID: gp.id, Status: gp.getStatus(), M: mid(gp.m), Func: s.code.Funcs[gp.fn].Name, Preempt: gp.preempt.Load()}
 		if gs.Status == spec.GWaiting {
 			gs.WaitKey = s.code.Keys[gp.waitKey]

@@ -252,19 +252,26 @@ func newStack(gid spec.GID, fn int, frameSize, n int64, cfg *spec.Config, names 
 }
 
 // init is newStack in place, for a recycled G (gfget): it reuses the frame
-// records (and their pointer maps) of the stack's previous life. The stack
-// must be empty (new, or released by stackfree).
+// records (and their pointer maps) of the stack's previous life, and its
+// memory if stackfreeKeep kept it and it has the size needed. The stack
+// must be empty (new, or released by stackfree or stackfreeKeep).
 //
 // Called by the M creating the G, before the G is published.
 func (s *stack) init(gid spec.GID, fn int, frameSize, n int64, cfg *spec.Config, names func(int) string) {
-	if s.buf != nil {
+	if len(s.frames) > 0 {
 		panic("impl: stack.init of a stack in use")
 	}
 	// Callers check that the size fits StackMax (spec.Config.InitialStack)
 	// and report a fatal stack overflow otherwise.
 	size, _ := cfg.InitialStack(frameSize)
 	lo, hi := spec.StackRegion(gid, 0, size)
-	buf := stackalloc(size)
+	buf := s.buf
+	if buf == nil || int64(len(buf.b)) != size {
+		if buf != nil {
+			stackfreeMem(buf, false)
+		}
+		buf = stackalloc(size)
+	}
 	*s = stack{gid: gid, lo: lo, hi: hi, buf: buf, mem: buf.b, frames: s.frames[:0], names: names, mut: stackMutants}
 	s.pushFrame(fn, frameSize, n)
 }
@@ -281,6 +288,20 @@ func (s *stack) stackfree() {
 		stackfreeMem(s.buf, false)
 	}
 	*s = stack{frames: s.frames[:0]}
+}
+
+// stackfreeKeep is stackfree for a G whose struct goes to a free list
+// (gfput): memory of the starting size startSize stays with it for its
+// next life, other sizes go back to the pool.
+//
+// Called only by the M on which the G exits.
+func (s *stack) stackfreeKeep(startSize int64) {
+	buf := s.buf
+	if buf != nil && int64(len(buf.b)) != startSize {
+		stackfreeMem(buf, false)
+		buf = nil
+	}
+	*s = stack{buf: buf, frames: s.frames[:0]}
 }
 
 func (s *stack) name(fn int) string {

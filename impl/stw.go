@@ -51,6 +51,7 @@ func (e *engine) stopTheWorld(mp *m) bool {
 			e.startTheWorld()
 			return false
 		}
+		s.tr.lockAct() // with tracing on, Ms and sysmon take scan bits only inside actions
 		s.lock.Lock()
 		idle := make(map[*m]bool, len(s.midle))
 		for _, im := range s.midle {
@@ -69,14 +70,27 @@ func (e *engine) stopTheWorld(mp *m) bool {
 					e.blocked = append(e.blocked, og)
 					continue
 				}
-				og.preempt.Store(true) // store, preemptall: seen at og's next safe point
+				if og.preempt.CompareAndSwap(false, true) { // cas, preemptall: seen at og's next safe point
+					e.preempted = append(e.preempted, stwPreempted{og, og.id})
+				}
 			}
 			stopped = false
 		}
 		s.lock.Unlock()
 		if stopped {
+			// Withdraw the requests of preemptall: the Gs still on their
+			// Ms are at safe points (the step moves them to runnext, or
+			// they run on), and those that parked, yielded or exited
+			// meanwhile keep no stop-the-world request, which is not a
+			// request of sysmon's (and the model has none).
+			for _, x := range e.preempted {
+				e.s.withdrawPreempt(x.gp, x.id)
+			}
+			e.preempted = e.preempted[:0]
+			s.tr.unlockAct()
 			return true
 		}
+		s.tr.unlockAct()
 		runtime.Gosched()
 	}
 }
@@ -132,14 +146,23 @@ func (e *engine) barrier(mp *m) {
 	}
 }
 
-// barrierWithG stops mp at the barrier while gp is at a safe point; when
-// the world starts and gp is still mp's (a GOMAXPROCS change moves it to
-// its P's runnext), its stop-the-world preemption request is dropped (the
-// runtime re-executes it from runnext, which clears gp.preempt).
+// barrierWithG stops mp at the barrier while gp is at a safe point. A GC
+// or GOMAXPROCS change moves gp to its P's runnext meanwhile
+// (Sched.stopTheWorld); after a stop that changes nothing (sysmon's
+// snapshot) gp is still mp's and its stop-the-world preemption request is
+// dropped (the runtime re-executes it from runnext, which clears
+// gp.preempt).
 // Executed only by mp, running gp.
 func (e *engine) barrierWithG(mp *m, gp *g) {
 	e.barrier(mp)
 	if gp != nil && mp.curg.Load() == gp {
 		gp.preempt.Store(false) // store, as execute does
 	}
+}
+
+// stwPreempted is a G whose preempt flag preemptall set: its struct and
+// the ID it ran then.
+type stwPreempted struct {
+	gp *g
+	id spec.GID
 }

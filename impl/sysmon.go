@@ -32,7 +32,9 @@ func (s *Sched) preemptone(pp *p) bool {
 		return false
 	}
 	gp.preempt.Store(true) // store, read by the G's M at its next safe point
-	s.tr.emit("PreemptRequest", gp.id, pp.id, spec.NoM)
+	if s.tr.on {           // gp.id only then: gp may have exited meanwhile and be running another ID
+		s.tr.emit("PreemptRequest", gp.id, pp.id, spec.NoM)
+	}
 	return true
 }
 

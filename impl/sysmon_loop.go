@@ -71,64 +71,106 @@ func (e *engine) sysmon() {
 // has not changed for ForcePreempt gets preemptone; a P whose M's G is in
 // a syscall is, holding that G's scan bit, retaken and handed off when
 // the policy says so. It returns the (grown) records and the number of
-// syscall retakes.
+// syscall retakes. Each P's part is one action (beginAct).
 //
 // Reference: proc.go:6630-6725 retake.
 // Executed only by sysmon, holding sysmonlock (so the world is not
 // stopped and allp and procs are stable).
 func (e *engine) retake(now time.Duration, ticks []sysmontick) ([]sysmontick, int) {
 	s := e.s
-	cfg := &s.cfg
 	for len(ticks) < len(s.allp) {
 		ticks = append(ticks, sysmontick{})
 	}
 	n := 0
 	for i := range s.procs {
-		pp := s.allp[i]
-		if spec.PStatus(pp.status.Load()) != spec.PRunning {
-			continue
+		if !e.beginAct() {
+			break
 		}
-		pd := &ticks[i]
-		sysretake := false
-		if t := pp.schedtick.Load(); t != pd.schedtick {
-			pd.schedtick, pd.schedwhen = t, now
-		} else if pd.schedwhen+cfg.ForcePreempt <= now {
-			s.preemptone(pp)
-			sysretake = true
+		if e.retakeP(s.allp[i], &ticks[i], now) {
+			n++
+			e.sysmonStats.Retakes++
 		}
-		gp := s.inSyscall(pp)
-		if gp == nil || !gp.setBlockOnExitSyscall() {
-			continue
-		}
-		// gp cannot leave its syscall now; check it still blocks pp's M.
-		mp := pp.m.Load()
-		if mp == nil || mp.curg.Load() != gp || mp.p.Load() != pp || spec.PStatus(pp.status.Load()) != spec.PRunning {
-			gp.resumeSyscall()
-			continue
-		}
-		if t := pp.syscalltick.Load(); !sysretake && t != pd.syscalltick {
-			pd.syscalltick, pd.syscallwhen = t, now
-			gp.resumeSyscall()
-			continue
-		}
-		young := pd.syscallwhen+cfg.RetakeGrace > now
-		keep := false
-		switch cfg.RetakePolicy {
-		case spec.RetakeGo126:
-			keep = pp.runq.runqempty() && s.nmspinning.Load()+s.npidle.Load() > 0 && young
-		case spec.RetakeAfter:
-			keep = young
-		}
-		if keep {
-			gp.resumeSyscall()
-			continue
-		}
-		s.takeP(pp)
-		gp.resumeSyscall() // the runtime resumes the thread before handoffp
-		s.handoffp(pp, nil)
-		n++
+		e.endAct()
 	}
 	return ticks, n
+}
+
+// retakeP is retake's look at one running P; it reports a syscall
+// retake. With tracing on it records the untimed model's actions
+// (SysmonPreempt, SysmonRetake) before their effects, as drive mode does,
+// and requests a preemption only when that action is enabled: the G has
+// no request pending and, with RunOptions.FreshRule, has completed a
+// statement in its slice.
+// Executed only by sysmon, inside beginAct/endAct.
+func (e *engine) retakeP(pp *p, pd *sysmontick, now time.Duration) bool {
+	s := e.s
+	cfg := &s.cfg
+	if spec.PStatus(pp.status.Load()) != spec.PRunning {
+		return false
+	}
+	sysretake := false
+	if t := pp.schedtick.Load(); t != pd.schedtick {
+		pd.schedtick, pd.schedwhen = t, now
+	} else if pd.schedwhen+cfg.ForcePreempt <= now {
+		e.preemptone(pp)
+		sysretake = true
+	}
+	gp := s.inSyscall(pp)
+	if gp == nil || !gp.setBlockOnExitSyscall() {
+		return false
+	}
+	// gp cannot leave its syscall now; check it still blocks pp's M.
+	mp := pp.m.Load()
+	if mp == nil || mp.curg.Load() != gp || mp.p.Load() != pp || spec.PStatus(pp.status.Load()) != spec.PRunning {
+		gp.resumeSyscall()
+		return false
+	}
+	if t := pp.syscalltick.Load(); !sysretake && t != pd.syscalltick {
+		pd.syscalltick, pd.syscallwhen = t, now
+		gp.resumeSyscall()
+		return false
+	}
+	young := pd.syscallwhen+cfg.RetakeGrace > now
+	keep := false
+	switch cfg.RetakePolicy {
+	case spec.RetakeGo126:
+		keep = pp.runq.runqempty() && s.nmspinning.Load()+s.npidle.Load() > 0 && young
+	case spec.RetakeAfter:
+		keep = young
+	}
+	if keep {
+		gp.resumeSyscall()
+		return false
+	}
+	s.tr.emit("SysmonRetake", spec.NoG, pp.id, spec.NoM)
+	s.takeP(pp)
+	gp.resumeSyscall() // the runtime resumes the thread before handoffp
+	s.handoffp(pp, nil)
+	return true
+}
+
+// preemptone is sysmon's preemptone of pp's G. With tracing on it is the
+// model's SysmonPreempt, recorded only when that action is enabled (see
+// retakeP); otherwise it asks as the runtime does, even again.
+// Executed only by sysmon, inside beginAct/endAct.
+func (e *engine) preemptone(pp *p) {
+	s := e.s
+	if s.tr.on {
+		mp := pp.m.Load()
+		if mp == nil {
+			return
+		}
+		// Inside an action no M changes its G or the G's fields, so
+		// these plain reads (fresh) are ordered by the action lock.
+		gp := mp.curg.Load()
+		if gp == nil || gp.getStatus() != spec.GRunning || gp.preempt.Load() || e.opts.FreshRule && gp.fresh {
+			return
+		}
+		s.tr.emit("SysmonPreempt", spec.NoG, pp.id, spec.NoM)
+	}
+	if s.preemptone(pp) {
+		e.sysmonStats.PreemptRequests++
+	}
 }
 
 // schedtrace records one GODEBUG=schedtrace line (proc.go:6899-6993),

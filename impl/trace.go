@@ -10,8 +10,19 @@ import (
 // tracer records trace events (spec.Event) at the linearization points of
 // the operations: after the CAS or the store, or with the lock held, that
 // commits them. When it is off, emit returns at once.
+//
+// In the concurrent engine, tracing also serializes the actions: each
+// action of an M or of sysmon (one model action: Schedule, a Steal,
+// Compute, ..., SysmonPreempt, SysmonRetake) runs as one critical section
+// under act, so that its events are contiguous and the order of the
+// actions in the trace is a linearization of the run, which
+// properties/refine replays through the model. What runs between actions
+// (computes' busy waits, syscalls' sleeps, idle Ms parked, the barrier)
+// stays concurrent; so do the lock-free protocols when tracing is off
+// (their linearizability is checked on their own, in properties/).
 type tracer struct {
 	on  bool // set before the run starts; never changes during it
+	act sync.Mutex
 	mu  sync.Mutex
 	now time.Duration // the logical time stamped on events (drive mode: 0)
 	// clock, when set (the concurrent engine, before the run), gives the
@@ -92,4 +103,19 @@ func (t *tracer) take() []spec.Event {
 	}
 	t.events = nil
 	return evs
+}
+
+// lockAct and unlockAct bracket one action of the concurrent engine when
+// tracing is on (see tracer); they do nothing when it is off.
+// Can be executed by any M or sysmon, never nested.
+func (t *tracer) lockAct() {
+	if t.on {
+		t.act.Lock()
+	}
+}
+
+func (t *tracer) unlockAct() {
+	if t.on {
+		t.act.Unlock()
+	}
 }

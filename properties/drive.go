@@ -50,6 +50,13 @@
 //   - TestLockstepRegressions: the corpus testdata/regress/*.trace, every
 //     failure found once, replayed on every run.
 //
+// Refinement (refine.go, refine_test.go): TestRefineRandom runs random
+// workloads (RandomWorkload) on the concurrent engine with tracing on and
+// replays each trace through the model (RefineTrace): every action event
+// must be enabled in the model with the parameters it carries, the
+// model's effect events must be the engine's, and the final snapshots
+// must be equal. TestRefineRegressions replays testdata/refine/*.txt.
+//
 // The model against the real Go runtime is package conform.
 package properties
 
