@@ -55,7 +55,9 @@ func (s *Sched) execute(mp *m, gp *g, inherit bool, src string) {
 	if mp.spinning {
 		mp.spinning = false
 		s.nmspinning.Add(-1) // the spinner found work: nmspinning--, then wakep
-		s.wakep(mp)
+		if s.mut&MutResetspinningNoWakep == 0 { // the mutant breaks work conservation (golang/go#45867)
+			s.wakep(mp)
+		}
 	}
 	s.normalize(mp, gp)
 }
@@ -218,7 +220,7 @@ func (s *Sched) schedule(mp *m) string {
 		return "the M must hold a P and run no G"
 	}
 	pp := mp.p.Load()
-	if per := uint32(s.cfg.GlobalCheckPeriod); per > 0 && pp.schedtick.Load()%per == 0 && !s.glob.emptyHint() {
+	if per := uint32(s.cfg.GlobalCheckPeriod); per > 0 && pp.schedtick.Load()%per == 0 && !s.glob.emptyHint() && s.mut&MutNoGlobalCheck == 0 {
 		s.lock.Lock()
 		gp := s.glob.get()
 		s.lock.Unlock()
@@ -231,6 +233,9 @@ func (s *Sched) schedule(mp *m) string {
 		src := "ring"
 		if inherit {
 			src = "runnext"
+			if s.mut&MutRunnextNewSlice != 0 {
+				inherit = false // mutant (golang/go#52934): a new slice for a runnext G
+			}
 		}
 		s.execute(mp, gp, inherit, src)
 		return ""
