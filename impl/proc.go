@@ -54,7 +54,7 @@ func (s *Sched) execute(mp *m, gp *g, inherit bool, src string) {
 	}
 	if mp.spinning {
 		mp.spinning = false
-		s.nmspinning.Add(-1) // the spinner found work: nmspinning--, then wakep
+		s.nmspinning.Add(-1)                    // the spinner found work: nmspinning--, then wakep
 		if s.mut&MutResetspinningNoWakep == 0 { // the mutant breaks work conservation (golang/go#45867)
 			s.wakep(mp)
 		}
