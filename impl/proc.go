@@ -54,8 +54,10 @@ func (s *Sched) execute(mp *m, gp *g, inherit bool, src string) {
 	}
 	if mp.spinning {
 		mp.spinning = false
-		s.nmspinning.Add(-1)                    // the spinner found work: nmspinning--, then wakep
-		if s.mut&MutResetspinningNoWakep == 0 { // the mutant breaks work conservation (golang/go#45867)
+		s.nmspinning.Add(-1) // the spinner found work: nmspinning--, then wakep
+		// The mutant MutResetspinningNoWakep breaks work conservation
+		// (golang/go#45867).
+		if s.mut&MutResetspinningNoWakep == 0 {
 			s.wakep(mp)
 		}
 	}
