@@ -112,6 +112,13 @@ type caseFailure struct {
 
 func (f *caseFailure) Error() string { return f.Property + ": " + f.Detail }
 
+// firstLine is the first line of a panic's value, to name the property
+// a panic broke (the runtime's own throws have the same words).
+func firstLine(r any) string {
+	l, _, _ := strings.Cut(fmt.Sprint(r), "\n")
+	return l
+}
+
 // trail formats the actions of a walk, for a failure's detail.
 func trail(acts []model.Action) string {
 	var b strings.Builder
@@ -158,7 +165,7 @@ func mechanismCaseModel(seed uint64, mut model.Mutants) (fail *caseFailure) {
 	var acts []model.Action
 	defer func() {
 		if r := recover(); r != nil {
-			fail = &caseFailure{"model-panic", fmt.Sprintf("%v\n%s\nactions:%s", r, c, trail(acts))}
+			fail = &caseFailure{"model-panic: " + firstLine(r), fmt.Sprintf("%v\n%s\nactions:%s", r, c, trail(acts))}
 		}
 	}()
 	s, err := model.Init(&model.Env{Cfg: c.cfg, Code: c.code, Mutants: mut}, c.boot)
@@ -201,7 +208,7 @@ func mechanismCaseImpl(seed uint64, mut impl.Mutants) (fail *caseFailure) {
 	var acts []model.Action
 	defer func() {
 		if r := recover(); r != nil {
-			fail = &caseFailure{"impl-panic", fmt.Sprintf("%v\n%s\nactions:%s", r, c, trail(acts))}
+			fail = &caseFailure{"impl-panic: " + firstLine(r), fmt.Sprintf("%v\n%s\nactions:%s", r, c, trail(acts))}
 		}
 	}()
 	ms, err := model.Init(&model.Env{Cfg: c.cfg, Code: c.code}, c.boot)
@@ -248,7 +255,7 @@ func lockstepCase(seed uint64, mm model.Mutants, im impl.Mutants) (fail *caseFai
 	c := drawWalkCase(rng)
 	defer func() {
 		if r := recover(); r != nil {
-			fail = &caseFailure{"lockstep-panic", fmt.Sprintf("%v\n%s", r, c)}
+			fail = &caseFailure{"lockstep-panic: " + firstLine(r), fmt.Sprintf("%v\n%s", r, c)}
 		}
 	}()
 	ls, msg := newLockstepMutants(c.cfg, c.code, c.boot, mm, im)

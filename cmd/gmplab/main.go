@@ -5,6 +5,7 @@
 //	gmplab explore [flags] [WORKLOAD] explore every interleaving, check every invariant
 //	gmplab replay [flags] TRACE       replay a counterexample or trace step by step
 //	gmplab knobs                      list the scheduler policy knobs and their defaults
+//	gmplab mutants [flags]            the mutation report: which check kills each mutant
 //
 // A WORKLOAD is a file in the workload language or the name of an example
 // (gmplab run spawn10). Exit status: 0 success, 1 a check failed (an
@@ -36,6 +37,7 @@ var commands = []struct {
 	{"explore", "explore every interleaving of a workload and check every invariant", cmdExplore},
 	{"replay", "replay a trace or counterexample step by step on the model", cmdReplay},
 	{"knobs", "list the scheduler policy knobs with their go1.26.8 defaults", cmdKnobs},
+	{"mutants", "run every mutant against the quick checks; print what killed each", cmdMutants},
 }
 
 func run(args []string, stdout, stderr io.Writer) (code int) {
