@@ -27,7 +27,7 @@ import (
 
 const (
 	runqOnceGs      = 4000 // Gs per case
-	runqOnceThieves = 2
+	runqOnceThieves = 3
 )
 
 // runqOnceCase runs one case with the given mutants.
