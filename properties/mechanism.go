@@ -313,8 +313,8 @@ func checkFindRunnable(rule string) func(*Transition) error {
 		}
 		switch {
 		case per > 0 && pp.Schedtick%per == 0 && len(glob) > 0:
-			if rule == "global-check-61" && (run == nil || run.G != glob[0] || arg(run, "src") != "global") {
-				return fmt.Errorf("Schedule on %v at schedtick %d (%% %d == 0) with global %v: %s; want the global head %v", pp.ID, pp.Schedtick, per, glob, got(), glob[0])
+			if rule == "global-check-61" && (run == nil || run.G != glob[0] || arg(run, "src") != "global" || !eqQ(tr.Post.Global, glob[1:]) || post.Schedtick != pp.Schedtick+1) {
+				return fmt.Errorf("Schedule on %v at schedtick %d (%% %d == 0) with global %v: %s, global now %v; want the global head %v alone, in a new slice", pp.ID, pp.Schedtick, per, glob, got(), tr.Post.Global, glob[0])
 			}
 		case pp.Runnext != spec.NoG:
 			if rule == "runnext-first-inherits" && (run == nil || run.G != pp.Runnext || arg(run, "inherit") != "true" || post.Schedtick != pp.Schedtick) {

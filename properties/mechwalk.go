@@ -103,6 +103,9 @@ func drawWalkCase(rng *rand.Rand) walkCase {
 	return walkCase{name: w.name, code: w.code, cfg: cfg, boot: model.Boot{Schedtick: uint32(rng.IntN(61))}, steps: 300}
 }
 
+// newWalkRand is the random source of the mechanism walk of seed.
+func newWalkRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x6d656368)) }
+
 // caseFailure is a property broken by one case: the property's name
 // (mechanism/<rule>, invariant/<name>, lockstep, a panic) and what broke.
 type caseFailure struct {
@@ -160,7 +163,7 @@ func checkTransition(tr *Transition, checks []func(*Transition) error) *caseFail
 // mechanismCaseModel runs one seeded walk of the model (with mut) and
 // checks every invariant and mechanism after every step.
 func mechanismCaseModel(seed uint64, mut model.Mutants) (fail *caseFailure) {
-	rng := rand.New(rand.NewPCG(seed, 0x6d656368))
+	rng := newWalkRand(seed)
 	c := drawWalkCase(rng)
 	var acts []model.Action
 	defer func() {
@@ -203,7 +206,7 @@ func mechanismCaseModel(seed uint64, mut model.Mutants) (fail *caseFailure) {
 // events). An action the implementation refuses is reported as a lockstep
 // failure.
 func mechanismCaseImpl(seed uint64, mut impl.Mutants) (fail *caseFailure) {
-	rng := rand.New(rand.NewPCG(seed, 0x6d656368))
+	rng := newWalkRand(seed)
 	c := drawWalkCase(rng)
 	var acts []model.Action
 	defer func() {

@@ -2,16 +2,9 @@ package properties
 
 import (
 	"errors"
-	"flag"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-)
-
-var (
-	mechCases = flag.Int("mech.cases", 300, "cases per form of TestMechanisms (and of TestRunqOnce)")
-	mechTime  = flag.Duration("mech.time", 5*time.Second, "time limit per form of TestMechanisms (and of TestRunqOnce)")
 )
 
 // TestMutationReport runs the quick mode of every check against every
@@ -80,25 +73,10 @@ func TestReplayCommandReproduces(t *testing.T) {
 	}
 }
 
-// TestMechanisms runs the mechanism properties (and the invariants) over
-// seeded random walks of the correct model and of impl's drive mode. A
-// failure prints its seed and the command that replays it.
-func TestMechanisms(t *testing.T) {
-	for _, form := range []string{"model", "impl"} {
-		t.Run(form, func(t *testing.T) {
-			n, err := RunCheck("mechanisms", form, "", 1, Budget{Cases: *mechCases, Time: *mechTime})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("%d walks", n)
-		})
-	}
-}
-
 // TestRunqOnce runs the concurrent exactly-once property of impl's run
 // queues. A failure prints its seed and the command that replays it.
 func TestRunqOnce(t *testing.T) {
-	n, err := RunCheck("runq-once", "impl", "", 1, Budget{Cases: *mechCases, Time: *mechTime})
+	n, err := RunCheck("runq-once", "impl", "", 1, Budget{Cases: *onceCases, Time: *mechTime})
 	if err != nil {
 		t.Fatal(err)
 	}
