@@ -31,7 +31,6 @@ func TestMechanisms(t *testing.T) {
 	}
 }
 
-
 // TestMechanismsCanFail shows that no mechanism property is vacuous: on
 // real transitions of model walks, each broken in a few ways (the global
 // queue reversed or cut, a ring cut, runnext dropped, a schedtick moved,
