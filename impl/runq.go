@@ -253,10 +253,35 @@ func (q *runq) runqputbatch(b *gQueue) {
 // empty.
 // Executed only by the owner P.
 func (q *runq) runqget() (gp *g, inheritTime bool) {
+	if q.mut != 0 { // a mutation test: one predictable branch in a correct run
+		return q.runqgetMutant()
+	}
 	// If there's a runnext, it's the next G to run. If the CAS fails, the
 	// runnext could only have been stolen by another P, because other Ps
 	// can race to set runnext to nil, but only the owner can set it to
 	// non-nil. Hence there's no need to retry this CAS if it fails.
+	next := q.runnext.Load()
+	if next != nil && q.runnext.CompareAndSwap(next, nil) { // cas, races only with thieves zeroing it
+		return next, true
+	}
+
+	for {
+		h := q.head.LoadAcq() // load-acquire, synchronize with other consumers
+		t := q.tail.Load()    // the owner's own tail
+		if t == h {
+			return nil, false
+		}
+		gp := q.ring[h&q.mask].load() // speculative, validated by the CAS
+		if q.head.CasRel(h, h+1) {    // cas-release, commits consume
+			return gp, false
+		}
+	}
+}
+
+// runqgetMutant is runqget with the mutants that break it switched on as
+// q.mut says (mutants.go); the rest of it is runqget's.
+// Executed only by the owner P.
+func (q *runq) runqgetMutant() (gp *g, inheritTime bool) {
 	if q.mut&MutSpinWithRunnext == 0 { // the mutant (golang/go#10573) ignores runnext
 		if next := q.runnext.Load(); next != nil {
 			if q.mut&MutRunnextClearNoCAS != 0 {
@@ -270,7 +295,6 @@ func (q *runq) runqget() (gp *g, inheritTime bool) {
 			}
 		}
 	}
-
 	for {
 		h := q.head.LoadAcq() // load-acquire, synchronize with other consumers
 		t := q.tail.Load()    // the owner's own tail
@@ -279,7 +303,7 @@ func (q *runq) runqget() (gp *g, inheritTime bool) {
 		}
 		gp := q.ring[h&q.mask].load() // speculative, validated by the CAS
 		if q.mut&MutHeadPlainStore != 0 {
-			// Mutant: a plain store instead of the CAS (proc.go:7615). A
+			// Mutant: a plain store instead of the CAS (proc.go:7615): a
 			// thief's grab that committed after the load is undone.
 			q.head.Store(h + 1)
 			return gp, false
