@@ -38,6 +38,12 @@
 //     the world; syscalls really block their M; time is an injected clock,
 //     scaled.
 //
+// mutants.go holds Mutants, deliberate bugs (some of them Go's historical
+// scheduler bugs) switched on for a whole run through NewDrive or
+// RunOptions.Mutants, for the mutation report in properties; each bug's
+// code sits next to the rule it breaks. runqlab.go exposes the run queues
+// alone (RunqLab) for properties' concurrent exactly-once check.
+//
 // Every function on shared state ends its documentation with who may call
 // it ("Executed only by the owner P.", "Can be executed by any P.",
 // "sched.lock must be held."), and every atomic operation says what it
