@@ -1,7 +1,10 @@
 package impl
 
 import (
+	"math/rand/v2"
+	"runtime"
 	"sync"
+	"unsafe"
 
 	"github.com/gmplab/gmplab/spec"
 )
@@ -87,4 +90,30 @@ func (l *RunqLab) DrainGlobal() []spec.GID {
 		out = append(out, gp.id)
 	}
 	return out
+}
+
+// RaceWidening reports whether SetYieldChaos has an effect: true in the
+// instrumented builds (-race, -tags gmplabsched), whose atomic layer calls
+// a hook before every shared-memory operation (atomic.go, "Atomics").
+func RaceWidening() bool { return instrumented }
+
+// SetYieldChaos makes every shared-memory operation of the atomic layer,
+// in every goroutine, first yield the processor (runtime.Gosched) with
+// probability 1/n, and returns a function that restores the previous
+// hook. A yield just before a CAS or a store leaves the window of a race
+// open for as long as another goroutine runs, so a concurrent test sees
+// the interleavings a broken protocol needs in milliseconds instead of
+// waiting for two threads to meet inside a few instructions. It changes
+// timing only, never semantics. In a normal build the layer has no hook
+// and this does nothing (RaceWidening reports false). Not for use while
+// another test installs a hook (setSchedHook).
+func SetYieldChaos(n int) (restore func()) {
+	if !instrumented || n <= 0 {
+		return func() {}
+	}
+	return setSchedHook(func(opKind, unsafe.Pointer) {
+		if rand.IntN(n) == 0 { // math/rand/v2's global source: safe from any goroutine, not the atomic layer
+			runtime.Gosched()
+		}
+	})
 }

@@ -46,6 +46,9 @@ type Check struct {
 	// of a few instructions, which takes longer on a loaded machine. Only
 	// the mutants that survive the checks before it pay for it.
 	Quick *Budget
+	// Alone: the report runs this check for one mutant at a time, so that
+	// its threads have the machine's cores to race on.
+	Alone bool
 	run   func(form, mutants string, seed uint64) (*caseFailure, error)
 }
 
@@ -83,7 +86,7 @@ var Checks = []Check{
 			}
 			return lockstepCase(seed, 0, m), nil
 		}},
-	{Name: "runq-once", Impl: true, Tries: 200, Quick: &Budget{Time: 15 * time.Second},
+	{Name: "runq-once", Impl: true, Tries: 200, Quick: &Budget{Time: 15 * time.Second}, Alone: true,
 		Doc: "impl's run queues on real goroutines (an owner putting and getting, thieves stealing runnext too, spills): every G taken exactly once",
 		run: func(form, mutants string, seed uint64) (*caseFailure, error) {
 			m, err := impl.ParseMutants(mutants)
@@ -261,6 +264,9 @@ func MutationReport(b Budget, parallel int, only ...string) []MutantResult {
 	return rows
 }
 
+// aloneMu serializes the runs of checks marked Alone.
+var aloneMu sync.Mutex
+
 // killMutant runs the checks of r's form in order until one fails.
 func killMutant(r *MutantResult, b Budget) {
 	start := time.Now()
@@ -273,8 +279,14 @@ func killMutant(r *MutantResult, b Budget) {
 		if c.Quick != nil {
 			cb = *c.Quick
 		}
+		if c.Alone {
+			aloneMu.Lock()
+		}
 		cstart := time.Now()
 		n, err := RunCheck(c.Name, r.Form, r.Mutant, 1, cb)
+		if c.Alone {
+			aloneMu.Unlock()
+		}
 		if v, ok := err.(*Violation); ok {
 			r.Killer, r.KillCases, r.KillTime = v, n, time.Since(cstart)
 			return

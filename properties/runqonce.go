@@ -23,11 +23,16 @@ import (
 //
 // The operations are seeded; the interleaving is the machine's, so a
 // failing seed reproduces the workload exactly but the race only with
-// some probability (runqOnceReplayTries repeats it).
+// some probability (a replay repeats the seed, Check.Tries). In the
+// instrumented builds (go test -race) every shared-memory operation also
+// yields the processor now and then (impl.SetYieldChaos), which opens
+// race windows far more often than two threads meeting inside a few
+// instructions on a loaded machine.
 
 const (
 	runqOnceGs      = 4000 // Gs per case
 	runqOnceThieves = 3
+	runqOnceChaos   = 64 // yield before 1 in 64 shared-memory operations (instrumented builds)
 )
 
 // runqOnceCase runs one case with the given mutants.
@@ -37,6 +42,7 @@ func runqOnceCase(seed uint64, mut impl.Mutants) *caseFailure {
 	cfg.SpillBatch = cfg.RunqSize / 2
 	cfg.StealRunnextLastRoundOnly = false
 	lab := impl.NewRunqLab(cfg, 1+runqOnceThieves, runqOnceGs, mut)
+	defer impl.SetYieldChaos(runqOnceChaos)()
 	// The owner's script, drawn before the run: 0 put next, 1 put at the
 	// tail, 2 get.
 	script := make([]uint8, 0, 2*runqOnceGs)
