@@ -207,7 +207,7 @@ func (s *Sched) newG(fn int, n int64) *g {
 	gp := &g{id: id, fn: fn, waitKey: -1}
 	gp.stack = newStack(id, fn, f.Frame, n, &s.cfg, codeNames(s.code))
 	if s.mut&MutCopyNoAdjust != 0 {
-		gp.stack.mut |= stackMutCopyNoAdjust
+		gp.stack.mut |= stackMutCopyNoAdjust // the stack code's own mutant: copystack, stack.go:652-698
 	}
 	gp.setStatus(spec.GRunnable)
 	s.allg = append(s.allg, gp)

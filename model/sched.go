@@ -29,6 +29,7 @@ func (x *stepper) execute(m spec.MID, g spec.GID, inherit bool, src string) {
 		x.mw(m).Spinning = false
 		x.s.NMSpinning--
 		if !x.mut.Has(MutResetspinningNoWakep) { // the mutant breaks work conservation (golang/go#45867)
+			// (resetspinning, proc.go:4021-4035)
 			x.wakep(m)
 		}
 	}
