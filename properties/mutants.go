@@ -38,8 +38,9 @@ type Check struct {
 	Doc  string
 	// Model and Impl say which forms' mutants the check can run with.
 	Model, Impl bool
-	// Tries is how often a replay repeats a seed (1: the check is
-	// deterministic; more: the interleaving is the machine's).
+	// Tries is how often a replay repeats a seed, for at most ReplayTime
+	// (1: the check is deterministic; more: the interleaving is the
+	// machine's, and a race may take many tries to come back).
 	Tries int
 	// Quick, if set, replaces the mutation report's budget for this check:
 	// a race needs the machine to interleave two threads inside a window
@@ -86,7 +87,7 @@ var Checks = []Check{
 			}
 			return lockstepCase(seed, 0, m), nil
 		}},
-	{Name: "runq-once", Impl: true, Tries: 200, Quick: &Budget{Time: 15 * time.Second}, Alone: true,
+	{Name: "runq-once", Impl: true, Tries: 1 << 20, Quick: &Budget{Time: 15 * time.Second}, Alone: true,
 		Doc: "impl's run queues on real goroutines (an owner putting and getting, thieves stealing runnext too, spills): every G taken exactly once",
 		run: func(form, mutants string, seed uint64) (*caseFailure, error) {
 			m, err := impl.ParseMutants(mutants)
@@ -180,9 +181,13 @@ func RunCheck(name, form, mutants string, first uint64, b Budget) (int, error) {
 	return n, nil
 }
 
+// ReplayTime bounds how long a replay repeats a seed.
+var ReplayTime = 20 * time.Second
+
 // ReplayCheck runs the one case that ReplayCommand names and returns its
 // *Violation, or nil if it passes. A check whose interleaving is the
-// machine's (runq-once) repeats the seed up to its Tries times.
+// machine's (runq-once) repeats the seed up to its Tries times, for at
+// most ReplayTime.
 func ReplayCheck(name, form, mutants string, seed uint64) error {
 	c, ok := CheckByName(name)
 	if !ok {
@@ -191,7 +196,8 @@ func ReplayCheck(name, form, mutants string, seed uint64) error {
 	if err := validForm(c, form); err != nil {
 		return err
 	}
-	for range max(c.Tries, 1) {
+	start := time.Now()
+	for i := 0; i < max(c.Tries, 1) && (i == 0 || time.Since(start) < ReplayTime); i++ {
 		f, err := c.run(form, mutants, seed)
 		if err != nil {
 			return err
@@ -230,9 +236,10 @@ type MutantResult struct {
 }
 
 // MutationReport runs every mutant of spec.Mutants (or only those named),
-// in each form that has it, through the checks in order, each with budget
-// b (or its own Quick budget), and stops at the first kill. Up to parallel mutants run at once (0:
-// GOMAXPROCS).
+// in each form that has it, through the checks in order, and stops at the
+// first kill. Each check runs with budget b; the zero Budget is the quick
+// mode: QuickBudget, or the check's own Quick budget. Up to parallel
+// mutants run at once (0: GOMAXPROCS).
 func MutationReport(b Budget, parallel int, only ...string) []MutantResult {
 	var rows []MutantResult
 	for _, info := range spec.Mutants {
@@ -276,8 +283,11 @@ func killMutant(r *MutantResult, b Budget) {
 			continue
 		}
 		cb := b
-		if c.Quick != nil {
-			cb = *c.Quick
+		if cb == (Budget{}) {
+			cb = QuickBudget
+			if c.Quick != nil {
+				cb = *c.Quick
+			}
 		}
 		if c.Alone {
 			aloneMu.Lock()

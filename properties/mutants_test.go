@@ -16,7 +16,7 @@ func TestMutationReport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the mutation report takes a few seconds")
 	}
-	rows := MutationReport(QuickBudget, 0)
+	rows := MutationReport(Budget{}, 0)
 	var b strings.Builder
 	WriteMutantTable(&b, rows)
 	t.Logf("mutation report (quick mode):\n%s", b.String())

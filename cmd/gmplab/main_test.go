@@ -190,7 +190,7 @@ func TestMutantsCommand(t *testing.T) {
 		{[]string{"mutants", "-replay", "mechanisms", "-form", "tla", "-seed", "1"}, `unknown form "tla"`},
 		{[]string{"mutants", "-replay", "mechanisms", "-form", "impl", "-seed", "1", "-mutants", "bogus"}, `unknown mutant "bogus"`},
 		{[]string{"mutants", "-only", "bogus"}, `unknown mutant "bogus"`},
-		{[]string{"mutants", "-cases", "0", "-time", "0"}, "must be positive"},
+		{[]string{"mutants", "-cases", "-1"}, "must not be negative"},
 		{[]string{"mutants", "extra"}, "unexpected arguments"},
 	} {
 		code, _, stderr := gmplab(t, c.args...)
@@ -214,5 +214,13 @@ func TestMutantsCommand(t *testing.T) {
 	code, out, stderr = gmplab(t, "mutants", "-only", "steal-half-plus-one,runnext-new-slice")
 	if code != 0 || !regexp.MustCompile(`(?m)^steal-half-plus-one +impl +- +mechanisms: mechanism/steal-amount`).MatchString(out) || !strings.Contains(out, "4 mutants, 4 killed, 0 survived") {
 		t.Errorf("gmplab mutants -only: exit %d\n%s%s", code, out, stderr)
+	}
+
+	// One case per check is too little for copy-no-adjust (seed 1 of
+	// each check grows no stack with a pointer in it): it survives in
+	// both forms, and the exit status says so.
+	code, out, stderr = gmplab(t, "mutants", "-only", "copy-no-adjust", "-cases", "1")
+	if code != 1 || !strings.Contains(out, "SURVIVED") || !strings.Contains(stderr, "survived: copy-no-adjust (model), copy-no-adjust (impl)") {
+		t.Errorf("gmplab mutants -only copy-no-adjust -cases 1: exit %d\n%s%s", code, out, stderr)
 	}
 }

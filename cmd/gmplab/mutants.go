@@ -21,8 +21,8 @@ if a mutant survives.
 With -replay CHECK it instead runs one case, the one a failure's replay line
 names (-form, -mutants, -seed), and prints its failure (exit 1) or "passed".
 -list lists the mutants and the checks.`, stderr)
-	cases := fs.Int("cases", properties.QuickBudget.Cases, "cases per check and mutant")
-	budget := fs.Duration("time", properties.QuickBudget.Time, "time limit per check and mutant")
+	cases := fs.Int("cases", 0, fmt.Sprintf("cases per check and mutant (with -time; default: the quick mode, %d cases or %v, more for runq-once)", properties.QuickBudget.Cases, properties.QuickBudget.Time))
+	budget := fs.Duration("time", 0, "time limit per check and mutant (with -cases; default: the quick mode)")
 	parallel := fs.Int("parallel", 0, "mutants run at once (0: GOMAXPROCS)")
 	only := fs.String("only", "", "comma-separated mutants to run (default all)")
 	replay := fs.String("replay", "", "run one case of this check (with -form, -mutants, -seed)")
@@ -55,8 +55,8 @@ names (-form, -mutants, -seed), and prints its failure (exit 1) or "passed".
 		fmt.Fprintf(stdout, "passed: %s\n", properties.ReplayCommand(*replay, *form, *mutants, *seed))
 		return nil
 	}
-	if *cases <= 0 && *budget <= 0 {
-		return usageError{errors.New("-cases or -time must be positive")}
+	if *cases < 0 || *budget < 0 {
+		return usageError{errors.New("-cases and -time must not be negative")}
 	}
 	names := splitList(*only)
 	for _, n := range names {
