@@ -22,11 +22,13 @@ var (
 func TestMechanisms(t *testing.T) {
 	for _, form := range []string{"model", "impl"} {
 		t.Run(form, func(t *testing.T) {
+			start := time.Now()
 			n, err := RunCheck("mechanisms", form, "", 1, Budget{Cases: *mechCases, Time: *mechTime})
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%d walks", n)
+			d := time.Since(start)
+			t.Logf("%d walks in %v (%.0f walks/s)", n, d.Round(time.Millisecond), float64(n)/d.Seconds())
 		})
 	}
 }

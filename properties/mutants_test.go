@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestMutationReport runs the quick mode of every check against every
@@ -76,9 +77,11 @@ func TestReplayCommandReproduces(t *testing.T) {
 // TestRunqOnce runs the concurrent exactly-once property of impl's run
 // queues. A failure prints its seed and the command that replays it.
 func TestRunqOnce(t *testing.T) {
+	start := time.Now()
 	n, err := RunCheck("runq-once", "impl", "", 1, Budget{Cases: *onceCases, Time: *mechTime})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d cases", n)
+	d := time.Since(start)
+	t.Logf("%d cases in %v (%.0f cases/s)", n, d.Round(time.Millisecond), float64(n)/d.Seconds())
 }
