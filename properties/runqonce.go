@@ -30,7 +30,7 @@ import (
 // instructions on a loaded machine.
 
 const (
-	runqOnceGs      = 4000 // Gs per case
+	runqOnceGs      = 4000 // Gs per case (a quarter under the chaos of an instrumented build, which is slow)
 	runqOnceThieves = 3
 	runqOnceChaos   = 64 // yield before 1 in 64 shared-memory operations (instrumented builds)
 )
@@ -38,15 +38,19 @@ const (
 // runqOnceCase runs one case with the given mutants.
 func runqOnceCase(seed uint64, mut impl.Mutants) *caseFailure {
 	rng := rand.New(rand.NewPCG(seed, 0x6f6e6365))
+	ng := runqOnceGs
+	if impl.RaceWidening() {
+		ng /= 4
+	}
 	cfg := spec.Default(1 + runqOnceThieves).WithRunqSize([]int{4, 16, 256}[rng.IntN(3)])
 	cfg.SpillBatch = cfg.RunqSize / 2
 	cfg.StealRunnextLastRoundOnly = false
-	lab := impl.NewRunqLab(cfg, 1+runqOnceThieves, runqOnceGs, mut)
+	lab := impl.NewRunqLab(cfg, 1+runqOnceThieves, ng, mut)
 	defer impl.SetYieldChaos(runqOnceChaos)()
 	// The owner's script, drawn before the run: 0 put next, 1 put at the
 	// tail, 2 get.
-	script := make([]uint8, 0, 2*runqOnceGs)
-	for put := 0; put < runqOnceGs; {
+	script := make([]uint8, 0, 2*ng)
+	for put := 0; put < ng; {
 		op := uint8(rng.IntN(4))
 		if op == 3 {
 			op = 0
@@ -119,21 +123,21 @@ func runqOnceCase(seed uint64, mut impl.Mutants) *caseFailure {
 		rest = append(rest, lab.Drain(q)...)
 	}
 	rest = append(rest, lab.DrainGlobal()...)
-	count := make([]int, runqOnceGs+1)
+	count := make([]int, ng+1)
 	for _, ts := range append(taken, rest) {
 		for _, g := range ts {
-			if g < 1 || int(g) > runqOnceGs {
+			if g < 1 || int(g) > ng {
 				return &caseFailure{"runq-once", fmt.Sprintf("took %v, which was never put", g)}
 			}
 			count[g]++
 		}
 	}
-	for g := 1; g <= runqOnceGs; g++ {
+	for g := 1; g <= ng; g++ {
 		switch {
 		case count[g] > 1:
-			return &caseFailure{"runq-once", fmt.Sprintf("g%d was taken %d times (ring %d, %d Gs, %d thieves)", g, count[g], cfg.RunqSize, runqOnceGs, runqOnceThieves)}
+			return &caseFailure{"runq-once", fmt.Sprintf("g%d was taken %d times (ring %d, %d Gs, %d thieves)", g, count[g], cfg.RunqSize, ng, runqOnceThieves)}
 		case count[g] == 0:
-			return &caseFailure{"runq-once", fmt.Sprintf("g%d was lost: put once, never taken (ring %d, %d Gs, %d thieves)", g, cfg.RunqSize, runqOnceGs, runqOnceThieves)}
+			return &caseFailure{"runq-once", fmt.Sprintf("g%d was lost: put once, never taken (ring %d, %d Gs, %d thieves)", g, cfg.RunqSize, ng, runqOnceThieves)}
 		}
 	}
 	return nil
