@@ -254,3 +254,56 @@ func cloneSnapshot(s *spec.Snapshot) spec.Snapshot {
 	}
 	return c
 }
+
+// runnextChain is golang/go#52934's shape: a chain of Gs, each spawning
+// the next into runnext and ending, so the chain always runs next while
+// victim waits in the ring. Only sysmon ends it: the chain inherits one
+// time slice, sysmon finds it older than 10 ms and preempts it to the
+// global queue, and victim runs.
+const runnextChain = `
+func main {
+    spawn victim
+    spawn chain
+    park done
+}
+
+func victim {
+    ready done
+}
+
+func chain {
+    compute 1ms
+    spawn chain
+}
+`
+
+// TestRunnextChainStarvation: with the runtime's rule (a runnext G
+// inherits the slice) the chain is preempted and victim runs; with
+// runnext-new-slice (each chain G starts a slice, so sysmon never sees an
+// old one) victim starves, in the timed model. (In impl's concurrent
+// engine the mutant starves victim for seconds of logical time, but not
+// for ever: when the OS deschedules the M for longer than sysmon's sleep,
+// sysmon sees the same schedtick twice and preempts, so a binary check
+// there would be flaky.)
+func TestRunnextChainStarvation(t *testing.T) {
+	code, err := spec.ParseCode("chain", []byte(runnextChain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := spec.Default(1)
+	for _, mut := range []model.Mutants{0, model.MutRunnextNewSlice} {
+		res, err := model.Simulate(&model.Env{Cfg: cfg, Code: code, Timed: true, Mutants: mut}, model.Boot{}, model.SimOptions{Seed: 1, MaxTime: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := model.OutcomeExited
+		if mut != 0 {
+			want = model.OutcomeTimeLimit
+		}
+		if res.Outcome != want {
+			t.Errorf("mutants %q: %s; want %v", mut, res.Summary(), want)
+		} else {
+			t.Logf("mutants %q: %s", mut, res.Summary())
+		}
+	}
+}
