@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gmplab/gmplab/model"
 	"github.com/gmplab/gmplab/spec"
@@ -232,7 +233,10 @@ func (tr *Transition) putTarget() (pp *spec.PState, put, tail spec.GID, ok bool)
 	switch a := tr.Action.(type) {
 	case model.Spawn:
 		m = a.M
-		n, err := strconv.Atoi(arg(&tr.Events[0], "new")[1:])
+		if len(tr.Events) == 0 {
+			return nil, 0, 0, false
+		}
+		n, err := strconv.Atoi(strings.TrimPrefix(arg(&tr.Events[0], "new"), "g"))
 		if err != nil {
 			return nil, 0, 0, false
 		}
@@ -363,7 +367,10 @@ func checkExitSyscall(tr *Transition) error {
 	}
 	pre, post := snapM(tr.Pre, a.M), snapM(tr.Post, a.M)
 	g := pre.Curg
-	path := arg(&tr.Events[0], "path")
+	path := ""
+	if len(tr.Events) > 0 {
+		path = arg(&tr.Events[0], "path")
+	}
 	if path == "no-p" {
 		if !eqQ(tr.Post.Global, concat(tr.Pre.Global, []spec.GID{g})) || post.P != spec.NoP || len(tr.Pre.IdleP) > 0 {
 			return fmt.Errorf("ExitSyscall of %v without a P (idle Ps before: %v): global %v -> %v, M's P %v; want %v at the global tail and the M stopped", g, tr.Pre.IdleP, tr.Pre.Global, tr.Post.Global, post.P, g)
@@ -386,6 +393,9 @@ func checkExitSyscall(tr *Transition) error {
 func checkProcresize(tr *Transition) error {
 	a, ok := tr.Action.(model.Gomaxprocs)
 	if !ok || tr.Ended || tr.firstEvent("Spill") != nil {
+		return nil
+	}
+	if len(tr.Events) == 0 {
 		return nil
 	}
 	to, err := strconv.Atoi(arg(&tr.Events[0], "to"))
