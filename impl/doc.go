@@ -48,6 +48,12 @@
 //     properties/refine replays through the model; sysmon then records
 //     the untimed model's SysmonPreempt and SysmonRetake.
 //
+// mutants.go holds Mutants, deliberate bugs (some of them Go's historical
+// scheduler bugs) switched on for a whole run through NewDrive or
+// RunOptions.Mutants, for the mutation report in properties; each bug's
+// code sits next to the rule it breaks. runqlab.go exposes the run queues
+// alone (RunqLab) for properties' concurrent exactly-once check.
+//
 // Every function on shared state ends its documentation with who may call
 // it ("Executed only by the owner P.", "Can be executed by any P.",
 // "sched.lock must be held."), and every atomic operation says what it

@@ -33,9 +33,15 @@ type DisabledError struct {
 func (e *DisabledError) Error() string { return fmt.Sprintf("%s is not enabled: %s", e.Action, e.Why) }
 
 // NewDrive starts a run of code under cfg in drive mode: g1 runs main on
-// m0 and p0. With trace set, Events returns the trace.
-func NewDrive(cfg spec.Config, code *spec.Code, boot Boot, trace bool) (*Drive, error) {
-	s, err := newSched(cfg, code, boot, trace)
+// m0 and p0. With trace set, Events returns the trace. The optional
+// mutants switch deliberate bugs on for the whole run (a mutation test;
+// see Mutants).
+func NewDrive(cfg spec.Config, code *spec.Code, boot Boot, trace bool, mutants ...Mutants) (*Drive, error) {
+	var mut Mutants
+	for _, m := range mutants {
+		mut |= m
+	}
+	s, err := newSched(cfg, code, boot, trace, mut)
 	if err != nil {
 		return nil, err
 	}

@@ -80,6 +80,9 @@ type RunOptions struct {
 	// (Result.Snapshots): every M is then parked at a safe point, idle, or
 	// blocked in a syscall.
 	SnapshotEvery time.Duration
+	// Mutants switches deliberate bugs on for the run (a mutation test;
+	// see Mutants). Zero: the correct implementation.
+	Mutants Mutants
 }
 
 // Outcome is how a concurrent run ended.
@@ -257,7 +260,7 @@ type engine struct {
 // goroutine it started before returning. The error is for bad arguments
 // only; how the run ended is in the Result.
 func Run(cfg spec.Config, code *spec.Code, boot Boot, opts RunOptions) (*Result, error) {
-	s, err := newSched(cfg, code, boot, opts.Trace)
+	s, err := newSched(cfg, code, boot, opts.Trace, opts.Mutants)
 	if err != nil {
 		return nil, err
 	}

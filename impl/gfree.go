@@ -167,6 +167,9 @@ func (s *Sched) newG(fn int, n int64, pp *p) *g {
 		gp.preempt.Store(false) // store, drops a stale request sysmon made to its previous life
 	}
 	gp.stack.init(id, fn, s.code.Funcs[fn].Frame, n, &s.cfg, s.names)
+	if s.mut&MutCopyNoAdjust != 0 {
+		gp.stack.mut |= stackMutCopyNoAdjust // the stack code's own mutant: copystack, stack.go:652-698
+	}
 	gp.setStatus(spec.GRunnable)
 	return gp
 }

@@ -57,7 +57,12 @@ func (s *Sched) execute(mp *m, gp *g, inherit bool, src string) {
 	if mp.spinning {
 		mp.spinning = false
 		s.nmspinning.Add(-1) // the spinner found work: nmspinning--, then wakep
-		s.wakep(mp)
+		// The mutant MutResetspinningNoWakep skips this wakep and breaks
+		// work conservation (golang/go#45867; resetspinning,
+		// proc.go:4021-4035).
+		if s.mut&MutResetspinningNoWakep == 0 {
+			s.wakep(mp)
+		}
 	}
 	s.normalize(mp, gp)
 }
@@ -220,7 +225,9 @@ func (s *Sched) schedule(mp *m) string {
 		return "the M must hold a P and run no G"
 	}
 	pp := mp.p.Load()
-	if per := uint32(s.cfg.GlobalCheckPeriod); per > 0 && pp.schedtick.Load()%per == 0 && !s.glob.emptyHint() {
+	// The fairness check (proc.go:3443); the mutant MutNoGlobalCheck
+	// never makes it.
+	if per := uint32(s.cfg.GlobalCheckPeriod); per > 0 && pp.schedtick.Load()%per == 0 && !s.glob.emptyHint() && s.mut&MutNoGlobalCheck == 0 {
 		s.lock.Lock()
 		gp := s.glob.get()
 		s.lock.Unlock()
@@ -233,6 +240,11 @@ func (s *Sched) schedule(mp *m) string {
 		src := "ring"
 		if inherit {
 			src = "runnext"
+			if s.mut&MutRunnextNewSlice != 0 {
+				// Mutant (golang/go#52934): a new slice for a runnext G,
+				// which inherits it (execute, proc.go:3331-3386).
+				inherit = false
+			}
 		}
 		s.execute(mp, gp, inherit, src)
 		return ""

@@ -81,6 +81,10 @@ type runq struct {
 	spill     uint32 // SpillBatch: how many of the oldest Gs a spill moves
 	stealOne  bool   // StealAmount == StealOne: a steal takes one G, not half
 	runnextOn bool   // Runnext: when false, runqput ignores next
+	// mut holds the deliberate bugs of a mutation test (mutants.go); zero
+	// in a correct run. Set by the Sched after init, before the queue is
+	// shared; immutable afterwards.
+	mut Mutants
 }
 
 // init prepares an empty queue with cfg's ring size, spill batch, steal
@@ -120,7 +124,11 @@ func (q *runq) stealCount(n uint32) uint32 {
 	if q.stealOne && n > 0 {
 		return 1
 	}
-	return n - n/2
+	c := n - n/2
+	if q.mut&MutStealHalfPlusOne != 0 && c < n {
+		c++ // mutant: one more than ceil(half) (proc.go:7667)
+	}
+	return c
 }
 
 // runqput puts gp on the local run queue (proc.go:7478-7520). If next is
@@ -201,8 +209,18 @@ func (q *runq) runqputslow(gp *g, h, t uint32, global *globrunq) bool {
 	for i := uint32(0); i < n; i++ {
 		batch.pushBack(q.ring[(h+i)&q.mask].load())
 	}
-	batch.pushBack(gp)
+	if q.mut&MutSpillDropsKicked == 0 {
+		batch.pushBack(gp)
+	} // else mutant: gp, the G that did not fit, is lost (proc.go:7539 appends it)
 
+	if q.mut&MutGlobrunqNoLock != 0 {
+		// Mutant golang/go#40457: the batch goes onto the global queue
+		// without sched.lock, as Go 1.15's runqputbatch did. putBatch's
+		// assertion (the runtime's assertLockHeld) catches it unless
+		// another M happens to hold the lock, and then the race detector.
+		global.putBatch(&batch)
+		return true
+	}
 	// Now put the batch on the global queue.
 	global.lock.Lock()
 	global.putBatch(&batch)
@@ -235,6 +253,9 @@ func (q *runq) runqputbatch(b *gQueue) {
 // empty.
 // Executed only by the owner P.
 func (q *runq) runqget() (gp *g, inheritTime bool) {
+	if q.mut != 0 { // a mutation test: one predictable branch in a correct run
+		return q.runqgetMutant()
+	}
 	// If there's a runnext, it's the next G to run. If the CAS fails, the
 	// runnext could only have been stolen by another P, because other Ps
 	// can race to set runnext to nil, but only the owner can set it to
@@ -252,6 +273,42 @@ func (q *runq) runqget() (gp *g, inheritTime bool) {
 		}
 		gp := q.ring[h&q.mask].load() // speculative, validated by the CAS
 		if q.head.CasRel(h, h+1) {    // cas-release, commits consume
+			return gp, false
+		}
+	}
+}
+
+// runqgetMutant is runqget with the mutants that break it switched on as
+// q.mut says (mutants.go); the rest of it is runqget's.
+// Executed only by the owner P.
+func (q *runq) runqgetMutant() (gp *g, inheritTime bool) {
+	if q.mut&MutSpinWithRunnext == 0 { // the mutant (golang/go#10573) ignores runnext
+		if next := q.runnext.Load(); next != nil {
+			if q.mut&MutRunnextClearNoCAS != 0 {
+				// Mutant: a plain store instead of the CAS (proc.go:7604):
+				// a thief that CASed next out after the load runs it too.
+				q.runnext.Store(nil)
+				return next, true
+			}
+			if q.runnext.CompareAndSwap(next, nil) { // cas, races only with thieves zeroing it
+				return next, true
+			}
+		}
+	}
+	for {
+		h := q.head.LoadAcq() // load-acquire, synchronize with other consumers
+		t := q.tail.Load()    // the owner's own tail
+		if t == h {
+			return nil, false
+		}
+		gp := q.ring[h&q.mask].load() // speculative, validated by the CAS
+		if q.mut&MutHeadPlainStore != 0 {
+			// Mutant: a plain store instead of the CAS (proc.go:7615): a
+			// thief's grab that committed after the load is undone.
+			q.head.Store(h + 1)
+			return gp, false
+		}
+		if q.head.CasRel(h, h+1) { // cas-release, commits consume
 			return gp, false
 		}
 	}
@@ -352,6 +409,17 @@ func (q *runq) runqgrab(batch []gptrSlot, batchHead uint32, stealRunNextG bool, 
 		// n > size; this form also covers StealOne.
 		if n > q.size() { // read inconsistent h and t
 			continue
+		}
+		if q.mut&MutStealRunnextNonEmpty != 0 && stealRunNextG {
+			// Mutant: runnext taken from a non-empty ring (the runtime
+			// takes it only when n == 0, proc.go:7668).
+			if next := q.runnext.Load(); next != nil {
+				if !q.runnext.CompareAndSwap(next, nil) {
+					continue
+				}
+				batch[batchHead&bmask].store(next)
+				return 1
+			}
 		}
 		n = q.stealCount(n)
 		for i := uint32(0); i < n; i++ {

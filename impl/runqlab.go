@@ -66,6 +66,10 @@ type RunQueueLabOptions struct {
 	// running meanwhile that must not be slowed.
 	Perturb int
 
+	// Mutants switches deliberate bugs of the queue code (mutants.go) on
+	// in every queue of the lab, for the mutation tests.
+	Mutants Mutants
+
 	_ struct{} // disallow positional literals, for extensibility
 }
 
@@ -92,6 +96,7 @@ func NewRunQueueLab(cfg spec.Config, maxG int, opts RunQueueLabOptions) (*RunQue
 	}
 	for i := range l.qs {
 		l.qs[i] = newRunq(cfg)
+		l.qs[i].mut = opts.Mutants // before any goroutine sees the queue
 	}
 	for i := range l.gs {
 		l.gs[i] = &g{id: spec.GID(i + 1)}
@@ -105,6 +110,12 @@ func NewRunQueueLab(cfg spec.Config, maxG int, opts RunQueueLabOptions) (*RunQue
 	}
 	return l, nil
 }
+
+// RaceWidening reports whether RunQueueLabOptions.Perturb can have an
+// effect: true in the instrumented builds (-race, -tags gmplabsched),
+// whose atomic layer calls a hook before every shared-memory operation
+// (atomic.go).
+func RaceWidening() bool { return instrumented }
 
 // Perturbed reports whether the lab's Perturb hook is installed.
 func (l *RunQueueLab) Perturbed() bool { return l.restore != nil }

@@ -24,6 +24,7 @@ import (
 type Sched struct {
 	cfg  spec.Config
 	code *spec.Code
+	mut  Mutants // deliberate bugs (mutants.go); zero in a correct run; immutable
 
 	lock         sync.Mutex // sched.lock
 	glob         globrunq   // the global run queue; guarded by lock
@@ -147,14 +148,14 @@ type Boot struct {
 
 // newSched builds the state in which g1 starts running main on m0 and p0,
 // with the other Ps idle, as the model's Init does.
-func newSched(cfg spec.Config, code *spec.Code, boot Boot, trace bool) (*Sched, error) {
+func newSched(cfg spec.Config, code *spec.Code, boot Boot, trace bool, mut Mutants) (*Sched, error) {
 	if code == nil {
 		return nil, fmt.Errorf("impl: no workload")
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Sched{cfg: cfg, code: code, procs: cfg.Procs, keys: make([]key, len(code.Keys)), names: codeNames(code)}
+	s := &Sched{cfg: cfg, code: code, mut: mut, procs: cfg.Procs, keys: make([]key, len(code.Keys)), names: codeNames(code)}
 	s.tr.on = trace
 	s.glob.init(&s.lock, cfg)
 	for i := range cfg.Procs {
@@ -206,6 +207,7 @@ func newSched(cfg spec.Config, code *spec.Code, boot Boot, trace bool) (*Sched, 
 func (s *Sched) newP(id spec.PID) *p {
 	pp := &p{id: id}
 	pp.runq.init(s.cfg)
+	pp.runq.mut = s.mut
 	pp.status.Store(uint32(spec.PIdle))
 	return pp
 }

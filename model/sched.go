@@ -28,7 +28,10 @@ func (x *stepper) execute(m spec.MID, g spec.GID, inherit bool, src string) {
 		// work wakes another.
 		x.mw(m).Spinning = false
 		x.s.NMSpinning--
-		x.wakep(m)
+		if !x.mut.Has(MutResetspinningNoWakep) { // the mutant breaks work conservation (golang/go#45867)
+			// (resetspinning, proc.go:4021-4035)
+			x.wakep(m)
+		}
 	}
 	x.normalize(g)
 }
@@ -175,10 +178,13 @@ func (x *stepper) schedule(m spec.MID) string {
 		g := x.s.Global[0]
 		x.s.Global = x.s.Global[1:]
 		x.execute(m, g, false, "global")
-	case pp.Runnext != spec.NoG:
+	case pp.Runnext != spec.NoG && !x.mut.Has(MutSpinWithRunnext):
+		// runqget: runnext first, inheriting the slice. The mutant
+		// MutSpinWithRunnext skips this case (golang/go#10573); the
+		// mutant MutRunnextNewSlice starts a new slice (golang/go#52934).
 		g := pp.Runnext
 		x.pw(p).Runnext = spec.NoG
-		x.execute(m, g, true, "runnext")
+		x.execute(m, g, !x.mut.Has(MutRunnextNewSlice), "runnext")
 	case len(pp.Runq) > 0:
 		g := pp.Runq[0]
 		x.pw(p).Runq = pp.Runq[1:]

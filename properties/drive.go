@@ -50,12 +50,25 @@
 //   - TestLockstepRegressions: the corpus testdata/regress/*.trace, every
 //     failure found once, replayed on every run.
 //
-// Refinement (refine.go, refine_test.go): TestRefineRandom runs random
-// workloads (RandomWorkload) on the concurrent engine with tracing on and
-// replays each trace through the model (RefineTrace): every action event
-// must be enabled in the model with the parameters it carries, the
-// model's effect events must be the engine's, and the final snapshots
-// must be equal. TestRefineRegressions replays testdata/refine/*.txt.
+// lockstep.go holds the lockstep harness the tests and the mutation
+// report share.
+//
+// Per-mechanism properties (mechanism.go): each scheduling rule (steal
+// amount, runnext put and kick, spill, findRunnable's order, the %61
+// check, global batches, Gosched, syscall exit, procresize, stack growth,
+// shrinking and copying, work conservation, fairness) as a property of
+// one transition over spec.Snapshot and spec.Event, checked after every
+// step of seeded random walks of the model and of impl's drive mode
+// (mechwalk.go); tests in mechanism_test.go.
+//
+// runqonce.go: impl's run queues on real goroutines (impl.RunqLab), every
+// G taken exactly once.
+//
+// mutants.go: the checks by name (mechanisms, lockstep, runq-once) with
+// budgets, seeded failures (Violation) that print a replay command
+// ("gmplab mutants -replay ..."), and the mutation report: every mutant of
+// spec.Mutants in each form, killed by which property and how fast
+// (TestMutationReport, gmplab mutants).
 //
 // The model against the real Go runtime is package conform.
 package properties

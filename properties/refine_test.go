@@ -120,13 +120,6 @@ func TestRefineRandom(t *testing.T) {
 	}
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
 // TestRefineRegressions replays every refinement case in
 // testdata/refine: traces of the concurrent engine that once failed to
 // refine the model. Each must now refine it (after the fix), or, for a

@@ -9,6 +9,7 @@
 //	gmplab compare [flags] W CONFIG.. compare configs over many seeds (metrics, CIs, ratios)
 //	gmplab sweep [flags] -knob K W    vary one knob and print (and plot) the metrics
 //	gmplab timeline [flags] WORKLOAD  draw a run's per-P timeline (Chrome JSON, HTML/SVG)
+//	gmplab mutants [flags]            the mutation report: which check kills each mutant
 //
 // A WORKLOAD is a file in the workload language or the name of an example
 // (gmplab run spawn10). Exit status: 0 success, 1 a check failed (an
@@ -44,6 +45,7 @@ var commands = []struct {
 	{"compare", "compare scheduler configs on workloads over many seeds (metrics, CIs, ratios)", cmdCompare},
 	{"sweep", "vary one knob over a range and print (and plot) the metrics against it", cmdSweep},
 	{"timeline", "draw a run's per-P timeline as Chrome trace-event JSON (Perfetto) and HTML/SVG", cmdTimeline},
+	{"mutants", "run every mutant against the quick checks; print what killed each", cmdMutants},
 }
 
 func run(args []string, stdout, stderr io.Writer) (code int) {

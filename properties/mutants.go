@@ -1,0 +1,341 @@
+package properties
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gmplab/gmplab/impl"
+	"github.com/gmplab/gmplab/model"
+	"github.com/gmplab/gmplab/spec"
+)
+
+// The randomized checks by name, their budgets, seeded failures with a
+// replay command, and the mutation report: every mutant of spec.Mutants,
+// in each form that has it, run against the checks' quick mode until one
+// kills it.
+
+// Budget bounds a randomized check: it stops after Cases cases or after
+// Time of wall time, whichever comes first (a zero field is no bound; at
+// least one must be set).
+type Budget struct {
+	Cases int
+	Time  time.Duration
+}
+
+// QuickBudget is the quick mode of each check in the mutation report.
+var QuickBudget = Budget{Cases: 200, Time: time.Second}
+
+// Check is a randomized property that can run on a form with mutants
+// switched on: each case is one seed.
+type Check struct {
+	Name string
+	Doc  string
+	// Model and Impl say which forms' mutants the check can run with.
+	Model, Impl bool
+	// Tries is how often a replay repeats a seed, for at most ReplayTime
+	// (1: the check is deterministic; more: the interleaving is the
+	// machine's, and a race may take many tries to come back).
+	Tries int
+	// Quick, if set, replaces the mutation report's budget for this check:
+	// a race needs the machine to interleave two threads inside a window
+	// of a few instructions, which takes longer on a loaded machine. Only
+	// the mutants that survive the checks before it pay for it.
+	Quick *Budget
+	// Alone: the report runs this check for one mutant at a time, so that
+	// its threads have the machine's cores to race on.
+	Alone bool
+	run   func(form, mutants string, seed uint64) (*caseFailure, error)
+}
+
+// Checks lists the checks, in the order the mutation report runs them.
+var Checks = []Check{
+	{Name: "mechanisms", Model: true, Impl: true, Tries: 1,
+		Doc: "a seeded random walk of the form (the model, or impl's drive mode with the model choosing actions); every mechanism of Mechanisms and every invariant of spec.All after every step",
+		run: func(form, mutants string, seed uint64) (*caseFailure, error) {
+			if form == "model" {
+				m, err := model.ParseMutants(mutants)
+				if err != nil {
+					return nil, err
+				}
+				return mechanismCaseModel(seed, m), nil
+			}
+			m, err := impl.ParseMutants(mutants)
+			if err != nil {
+				return nil, err
+			}
+			return mechanismCaseImpl(seed, m), nil
+		}},
+	{Name: "lockstep", Model: true, Impl: true, Tries: 1,
+		Doc: "a seeded random walk on the model and impl's drive mode together (the mutant in one of them): equal snapshots and events after every step",
+		run: func(form, mutants string, seed uint64) (*caseFailure, error) {
+			if form == "model" {
+				m, err := model.ParseMutants(mutants)
+				if err != nil {
+					return nil, err
+				}
+				return lockstepCase(seed, m, 0), nil
+			}
+			m, err := impl.ParseMutants(mutants)
+			if err != nil {
+				return nil, err
+			}
+			return lockstepCase(seed, 0, m), nil
+		}},
+	{Name: "runq-once", Impl: true, Tries: 1 << 20, Quick: &Budget{Time: 15 * time.Second}, Alone: true,
+		Doc: "impl's run queues on real goroutines (an owner putting and getting, thieves stealing runnext too, spills): every G taken exactly once",
+		run: func(form, mutants string, seed uint64) (*caseFailure, error) {
+			m, err := impl.ParseMutants(mutants)
+			if err != nil {
+				return nil, err
+			}
+			return runqOnceCase(seed, m), nil
+		}},
+}
+
+// CheckByName returns the Check called name.
+func CheckByName(name string) (Check, bool) {
+	for _, c := range Checks {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+// Violation is a seeded failure of a check: which property broke, on which
+// form with which mutants, the seed, and what happened.
+type Violation struct {
+	Check    string
+	Property string // mechanism/<rule>, invariant/<name>, lockstep, runq-once, a panic
+	Form     string
+	Mutants  string
+	Seed     uint64
+	Detail   string
+}
+
+// Replay is the command that runs exactly this case again.
+func (v *Violation) Replay() string {
+	return ReplayCommand(v.Check, v.Form, v.Mutants, v.Seed)
+}
+
+// ReplayCommand is the command line that replays one case.
+func ReplayCommand(check, form, mutants string, seed uint64) string {
+	cmd := fmt.Sprintf("gmplab mutants -replay %s -form %s -seed %d", check, form, seed)
+	if mutants != "" {
+		cmd += " -mutants " + mutants
+	}
+	return cmd
+}
+
+func (v *Violation) Error() string {
+	mut := v.Mutants
+	if mut == "" {
+		mut = "none"
+	}
+	return fmt.Sprintf("%s broke (check %s, form %s, mutants %s, seed %d): %s\nreplay: %s", v.Property, v.Check, v.Form, mut, v.Seed, v.Detail, v.Replay())
+}
+
+func validForm(c Check, form string) error {
+	switch {
+	case form == "model" && c.Model, form == "impl" && c.Impl:
+		return nil
+	case form == "model" || form == "impl":
+		return fmt.Errorf("check %s does not run on the %s form", c.Name, form)
+	}
+	return fmt.Errorf("unknown form %q (want model or impl)", form)
+}
+
+// RunCheck runs check name on form with mutants (a comma-separated list,
+// "" for none) on seeds first, first+1, ... within the budget. It returns
+// how many cases ran and a *Violation for the first failing case, or an
+// error for bad arguments.
+func RunCheck(name, form, mutants string, first uint64, b Budget) (int, error) {
+	c, ok := CheckByName(name)
+	if !ok {
+		return 0, fmt.Errorf("unknown check %q (known: %s)", name, strings.Join(checkNames(), ", "))
+	}
+	if err := validForm(c, form); err != nil {
+		return 0, err
+	}
+	if b.Cases <= 0 && b.Time <= 0 {
+		return 0, fmt.Errorf("a budget needs a number of cases or a time")
+	}
+	start := time.Now()
+	n := 0
+	for seed := first; (b.Cases <= 0 || n < b.Cases) && (b.Time <= 0 || time.Since(start) < b.Time); seed++ {
+		f, err := c.run(form, mutants, seed)
+		if err != nil {
+			return n, err
+		}
+		n++
+		if f != nil {
+			return n, &Violation{Check: name, Property: f.Property, Form: form, Mutants: mutants, Seed: seed, Detail: f.Detail}
+		}
+	}
+	return n, nil
+}
+
+// ReplayTime bounds how long a replay repeats a seed.
+var ReplayTime = 20 * time.Second
+
+// ReplayCheck runs the one case that ReplayCommand names and returns its
+// *Violation, or nil if it passes. A check whose interleaving is the
+// machine's (runq-once) repeats the seed up to its Tries times, for at
+// most ReplayTime.
+func ReplayCheck(name, form, mutants string, seed uint64) error {
+	c, ok := CheckByName(name)
+	if !ok {
+		return fmt.Errorf("unknown check %q (known: %s)", name, strings.Join(checkNames(), ", "))
+	}
+	if err := validForm(c, form); err != nil {
+		return err
+	}
+	start := time.Now()
+	for i := 0; i < max(c.Tries, 1) && (i == 0 || time.Since(start) < ReplayTime); i++ {
+		f, err := c.run(form, mutants, seed)
+		if err != nil {
+			return err
+		}
+		if f != nil {
+			return &Violation{Check: name, Property: f.Property, Form: form, Mutants: mutants, Seed: seed, Detail: f.Detail}
+		}
+	}
+	return nil
+}
+
+func checkNames() []string {
+	var out []string
+	for _, c := range Checks {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// MutantResult is one row of the mutation report.
+type MutantResult struct {
+	Mutant string
+	Form   string
+	Issue  string
+	// Killer is the first failure, or nil if the mutant survived every
+	// check.
+	Killer *Violation
+	// KillTime and KillCases are the wall time and the cases the killing
+	// check ran, up to and including the failing case (time to kill).
+	// Total is the wall time over every check run for the mutant, in order
+	// (the earlier ones used up their budgets), or over all of them for a
+	// survivor.
+	KillTime  time.Duration
+	KillCases int
+	Total     time.Duration
+}
+
+// MutationReport runs every mutant of spec.Mutants (or only those named),
+// in each form that has it, through the checks in order, and stops at the
+// first kill. Each check runs with budget b; the zero Budget is the quick
+// mode: QuickBudget, or the check's own Quick budget. Up to parallel
+// mutants run at once (0: GOMAXPROCS).
+func MutationReport(b Budget, parallel int, only ...string) []MutantResult {
+	var rows []MutantResult
+	for _, info := range spec.Mutants {
+		if len(only) > 0 && !slices.Contains(only, info.Name) {
+			continue
+		}
+		if info.Model {
+			rows = append(rows, MutantResult{Mutant: info.Name, Form: "model", Issue: info.Issue})
+		}
+		if info.Impl {
+			rows = append(rows, MutantResult{Mutant: info.Name, Form: "impl", Issue: info.Issue})
+		}
+	}
+	if parallel <= 0 {
+		parallel = runtime.GOMAXPROCS(0)
+	}
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i := range rows {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(r *MutantResult) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			killMutant(r, b)
+		}(&rows[i])
+	}
+	wg.Wait()
+	return rows
+}
+
+// aloneMu serializes the runs of checks marked Alone.
+var aloneMu sync.Mutex
+
+// killMutant runs the checks of r's form in order until one fails.
+func killMutant(r *MutantResult, b Budget) {
+	start := time.Now()
+	defer func() { r.Total = time.Since(start) }()
+	for _, c := range Checks {
+		if validForm(c, r.Form) != nil {
+			continue
+		}
+		cb := b
+		if cb == (Budget{}) {
+			cb = QuickBudget
+			if c.Quick != nil {
+				cb = *c.Quick
+			}
+		}
+		if c.Alone {
+			aloneMu.Lock()
+		}
+		cstart := time.Now()
+		n, err := RunCheck(c.Name, r.Form, r.Mutant, 1, cb)
+		if c.Alone {
+			aloneMu.Unlock()
+		}
+		if v, ok := err.(*Violation); ok {
+			r.Killer, r.KillCases, r.KillTime = v, n, time.Since(cstart)
+			return
+		}
+		if err != nil {
+			r.Killer = &Violation{Check: c.Name, Property: "error", Form: r.Form, Mutants: r.Mutant, Detail: err.Error()}
+			return
+		}
+	}
+}
+
+// Survivors returns the rows whose mutant no check killed.
+func Survivors(rows []MutantResult) []MutantResult {
+	var out []MutantResult
+	for _, r := range rows {
+		if r.Killer == nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// WriteMutantTable prints the report as a table: mutant, form, issue,
+// killed by (check: property), the failing seed, the cases and time the
+// killing check took (time to kill), and the total over every check run.
+func WriteMutantTable(w io.Writer, rows []MutantResult) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "mutant\tform\tissue\tkilled by\tseed\tcases\ttime to kill\ttotal")
+	ms := func(d time.Duration) string { return d.Round(100 * time.Microsecond).String() }
+	for _, r := range rows {
+		issue := r.Issue
+		if issue == "" {
+			issue = "-"
+		}
+		if r.Killer == nil {
+			fmt.Fprintf(tw, "%s\t%s\t%s\tSURVIVED\t-\t-\t-\t%s\n", r.Mutant, r.Form, issue, ms(r.Total))
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s: %s\t%d\t%d\t%s\t%s\n", r.Mutant, r.Form, issue, r.Killer.Check, r.Killer.Property, r.Killer.Seed, r.KillCases, ms(r.KillTime), ms(r.Total))
+	}
+	return tw.Flush()
+}
