@@ -59,7 +59,7 @@ func TestLinRunQueue(t *testing.T) {
 					}
 					seed = *linSeed
 				}
-				h, err := runLinHistory(shape, seed, *linOps, linBurst)
+				h, err := runLinHistory(shape, seed, *linOps, linBurst, 0)
 				if err != nil {
 					t.Fatalf("seed %d: %v", seed, err)
 				}
@@ -257,7 +257,7 @@ func TestLinCheckersReject(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			tried := 0
 			for seed := uint64(1); seed <= 200 && tried < 2; seed++ {
-				h, err := runLinHistory(linPairs, seed, *linOps, linBurst)
+				h, err := runLinHistory(linPairs, seed, *linOps, linBurst, 0)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -309,7 +309,7 @@ func TestLinFastLong(t *testing.T) {
 	for _, shape := range []linShape{linPairs, linMesh} {
 		t.Run(shape.String(), func(t *testing.T) {
 			r0 := time.Now()
-			h, err := runLinHistory(shape, seed, ops, 512)
+			h, err := runLinHistory(shape, seed, ops, 512, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -337,7 +337,7 @@ func flagSet(name string) bool {
 // errors naming the file and line.
 func TestLinHistoryFormat(t *testing.T) {
 	for _, shape := range []linShape{linPairs, linMesh} {
-		h, err := runLinHistory(shape, 7, 40, linBurst)
+		h, err := runLinHistory(shape, 7, 40, linBurst, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,8 @@
 package properties
 
 import (
+	"fmt"
+	"github.com/anishathalye/porcupine"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -182,9 +184,9 @@ func linConfig(rng *rand.Rand, procs int) spec.Config {
 // runLinHistory records one history of the given shape: ops operations
 // per goroutine, meeting at a barrier every burst operations. The seed fixes
 // the config and every goroutine's choices; the interleaving is the
-// machine's. The history ends with one Check per group, taken after every
+// machine's; mut switches mutants on in the queues. The history ends with one Check per group, taken after every
 // goroutine stopped.
-func runLinHistory(shape linShape, seed uint64, ops, burst int) (rqHistory, error) {
+func runLinHistory(shape linShape, seed uint64, ops, burst int, mut impl.Mutants) (rqHistory, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x6c696e))
 	var procs, groups int
 	switch shape {
@@ -196,7 +198,7 @@ func runLinHistory(shape linShape, seed uint64, ops, burst int) (rqHistory, erro
 		procs = 2 + rng.IntN(2)
 	}
 	cfg := linConfig(rng, procs)
-	var opts impl.RunQueueLabOptions
+	opts := impl.RunQueueLabOptions{Mutants: mut}
 	if rng.IntN(2) == 0 {
 		// Every victim is busy: a thief backs off ~3 µs before taking
 		// runnext, the window in which the owner may take it itself.
@@ -393,4 +395,32 @@ func linMeshP(lr *linRun, r *linRecorder, rng *rand.Rand, p, procs, ops int, fre
 			lr.empty(r, 0, rng.IntN(procs))
 		}
 	}
+}
+
+// linOpsPerCase is the operations per goroutine of one "lin" check case.
+const linOpsPerCase = 80
+
+// linCaseTimeout bounds porcupine on one "lin" check case; a history it
+// cannot decide is a failure reported as unknown, never a pass.
+const linCaseTimeout = 20 * time.Second
+
+// linCase is one case of the "lin" check: seed's history (even seeds the
+// pairs shape, odd seeds the mesh) with mut switched on, checked by
+// porcupine and by the fast checker.
+func linCase(seed uint64, mut impl.Mutants) *caseFailure {
+	shape := linShape(seed % 2)
+	h, err := runLinHistory(shape, seed, linOpsPerCase, linBurst, mut)
+	if err != nil {
+		return &caseFailure{"lin-run", fmt.Sprintf("%s: %v", shape, err)}
+	}
+	switch res, _, _ := checkLinPorcupine(h, linCaseTimeout); res {
+	case porcupine.Illegal:
+		return &caseFailure{"lin/porcupine", fmt.Sprintf("%s (%s): the history is not linearizable (go test ./properties -run 'TestLinRunQueue/%s$' -lin.seed=%d writes porcupine's visualization)", shape, h.Cfg, shape, seed)}
+	case porcupine.Unknown:
+		return &caseFailure{"lin/porcupine-unknown", fmt.Sprintf("%s (%s): porcupine did not decide within %v (unknown: not a pass)", shape, h.Cfg, linCaseTimeout)}
+	}
+	if err := checkLinFast(h); err != nil {
+		return &caseFailure{"lin/fast", fmt.Sprintf("%s (%s): %v", shape, h.Cfg, err)}
+	}
+	return nil
 }

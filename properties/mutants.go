@@ -87,6 +87,15 @@ var Checks = []Check{
 			}
 			return lockstepCase(seed, 0, m), nil
 		}},
+	{Name: "lin", Impl: true, Tries: 1 << 20,
+		Doc: "impl's run queues on real goroutines (pairs of owner and thief, or a mesh of Ps stealing from each other and using the global queue): the history is linearizable (porcupine, against the sequential spec of linspec.go) and passes the fast checker (exactly once, per-P FIFO)",
+		run: func(form, mutants string, seed uint64) (*caseFailure, error) {
+			m, err := impl.ParseMutants(mutants)
+			if err != nil {
+				return nil, err
+			}
+			return linCase(seed, m), nil
+		}},
 	{Name: "runq-once", Impl: true, Tries: 1 << 20, Quick: &Budget{Time: 15 * time.Second}, Alone: true,
 		Doc: "impl's run queues on real goroutines (an owner putting and getting, thieves stealing runnext too, spills): every G taken exactly once",
 		run: func(form, mutants string, seed uint64) (*caseFailure, error) {
@@ -95,6 +104,15 @@ var Checks = []Check{
 				return nil, err
 			}
 			return runqOnceCase(seed, m), nil
+		}},
+	{Name: "refine", Impl: true, Tries: 1 << 20,
+		Doc: "a random workload on a random small config on the concurrent engine with tracing on; the trace replayed through the model (every action enabled, the same effects, equal final snapshots)",
+		run: func(form, mutants string, seed uint64) (*caseFailure, error) {
+			m, err := impl.ParseMutants(mutants)
+			if err != nil {
+				return nil, err
+			}
+			return refineCheckCase(seed, m), nil
 		}},
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/gmplab/gmplab/impl"
 	"github.com/gmplab/gmplab/model"
 	"github.com/gmplab/gmplab/spec"
 )
@@ -343,4 +344,43 @@ func ReadRefineCase(name string, r io.Reader) (spec.Config, string, []spec.Event
 		return cfg, "", nil, final, fmt.Errorf("%s: missing the config line, the workload, the trace or the final section", name)
 	}
 	return cfg, src.String(), events, final, nil
+}
+
+// refineRun runs one seed: a random workload and config on the
+// concurrent engine with tracing on, the trace replayed through the
+// model, with mut switched on in the engine. It returns the run's summary and "" or what broke.
+func refineRun(seed uint64, mut impl.Mutants) (cfg spec.Config, src string, res *impl.Result, rr RefineResult, err error) {
+	rng := rand.New(rand.NewPCG(seed, 0x72656669))
+	cfg = RandomRefineConfig(rng)
+	src = RandomWorkload(rng)
+	code, err := spec.ParseCode(fmt.Sprintf("refine-%d", seed), []byte(src))
+	if err != nil {
+		return cfg, src, nil, rr, fmt.Errorf("the generated workload does not compile: %v\n%s", err, src)
+	}
+	res, err = impl.Run(cfg, code, impl.Boot{}, impl.RunOptions{
+		Trace: true, FreshRule: true, TimeScale: 0.01, Seed: seed, Timeout: 20 * time.Second, Mutants: mut,
+	})
+	if err != nil {
+		return cfg, src, nil, rr, err
+	}
+	switch res.Outcome {
+	case impl.OutcomeExited, impl.OutcomeDeadlock, impl.OutcomeFatal:
+	default:
+		return cfg, src, res, rr, fmt.Errorf("the engine's run ended %s", res.Summary())
+	}
+	rr = RefineTrace(cfg, code, model.Boot{}, res.Events, &res.Final)
+	return cfg, src, res, rr, nil
+}
+
+// refineCheckCase is one case of the "refine" check: seed's run with mut
+// switched on in the engine, its trace replayed through the model.
+func refineCheckCase(seed uint64, mut impl.Mutants) *caseFailure {
+	_, _, res, rr, err := refineRun(seed, mut)
+	if err != nil {
+		return &caseFailure{"refine-run", firstLine(err)}
+	}
+	if rr.Failure != "" {
+		return &caseFailure{"refine", fmt.Sprintf("%s: %s", res.Summary(), firstLine(rr.Failure))}
+	}
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,32 +20,6 @@ var (
 	refineBudget = flag.Duration("refine.budget", 6*time.Second, "wall time TestRefineRandom spends on new seeds")
 	refineCase   = flag.String("refine.case", "", "replay this refinement case file (TestRefineCase)")
 )
-
-// refineRun runs one seed: a random workload and config on the
-// concurrent engine with tracing on, the trace replayed through the
-// model. It returns the run's summary and "" or what broke.
-func refineRun(seed uint64) (cfg spec.Config, src string, res *impl.Result, rr RefineResult, err error) {
-	rng := rand.New(rand.NewPCG(seed, 0x72656669))
-	cfg = RandomRefineConfig(rng)
-	src = RandomWorkload(rng)
-	code, err := spec.ParseCode(fmt.Sprintf("refine-%d", seed), []byte(src))
-	if err != nil {
-		return cfg, src, nil, rr, fmt.Errorf("the generated workload does not compile: %v\n%s", err, src)
-	}
-	res, err = impl.Run(cfg, code, impl.Boot{}, impl.RunOptions{
-		Trace: true, FreshRule: true, TimeScale: 0.01, Seed: seed, Timeout: 20 * time.Second,
-	})
-	if err != nil {
-		return cfg, src, nil, rr, err
-	}
-	switch res.Outcome {
-	case impl.OutcomeExited, impl.OutcomeDeadlock, impl.OutcomeFatal:
-	default:
-		return cfg, src, res, rr, fmt.Errorf("the engine's run ended %s", res.Summary())
-	}
-	rr = RefineTrace(cfg, code, model.Boot{}, res.Events, &res.Final)
-	return cfg, src, res, rr, nil
-}
 
 // TestRefineRandom runs random workloads on random small configs on the
 // concurrent engine with tracing on and replays each trace through the
@@ -74,7 +47,7 @@ func TestRefineRandom(t *testing.T) {
 		} else if time.Since(start) > budget {
 			break
 		}
-		cfg, src, res, rr, err := refineRun(seed)
+		cfg, src, res, rr, err := refineRun(seed, 0)
 		if err != nil {
 			t.Fatalf("seed %d: %v\nreproduce: go test ./properties -run TestRefineRandom -refine.seed=%d -v", seed, err, seed)
 		}
@@ -186,7 +159,7 @@ func replayRefineCase(t *testing.T, path string) (mustFail bool, rr RefineResult
 // trace without one of its actions (and its effects) is rejected.
 func TestRefineCatchesDroppedAction(t *testing.T) {
 	for seed := uint64(1); seed <= 5; seed++ {
-		cfg, src, res, rr, err := refineRun(seed)
+		cfg, src, res, rr, err := refineRun(seed, 0)
 		if err != nil || rr.Failure != "" {
 			t.Fatalf("seed %d: %v %s", seed, err, rr.Failure)
 		}
