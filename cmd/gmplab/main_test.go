@@ -216,11 +216,13 @@ func TestMutantsCommand(t *testing.T) {
 		t.Errorf("gmplab mutants -only: exit %d\n%s%s", code, out, stderr)
 	}
 
-	// One case per check is too little for copy-no-adjust (seed 1 of
-	// each check grows no stack with a pointer in it): it survives in
-	// both forms, and the exit status says so.
+	// One case per check is too little for copy-no-adjust on the model
+	// (seed 1 of each model check grows no stack with a pointer in it): it
+	// survives there, and the exit status says so. (On impl, seed 1 of
+	// the refine check, on the concurrent engine, usually grows one and
+	// kills it.)
 	code, out, stderr = gmplab(t, "mutants", "-only", "copy-no-adjust", "-cases", "1")
-	if code != 1 || !strings.Contains(out, "SURVIVED") || !strings.Contains(stderr, "survived: copy-no-adjust (model), copy-no-adjust (impl)") {
+	if code != 1 || !strings.Contains(out, "SURVIVED") || !strings.Contains(stderr, "survived: copy-no-adjust (model)") {
 		t.Errorf("gmplab mutants -only copy-no-adjust -cases 1: exit %d\n%s%s", code, out, stderr)
 	}
 }
