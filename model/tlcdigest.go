@@ -14,29 +14,24 @@ import (
 )
 
 // TLCStateVars are all the variables of tla/GMP.tla, in its VARIABLES order.
-var TLCStateVars = []string{"Ps", "Ms", "Gs", "Global", "IdleP", "IdleM", "NMSpinning", "NeedSpinning", "Keys", "Exited"}
+var TLCStateVars = []string{"Ps", "Ms", "Gs", "Global", "IdleP", "IdleM", "NMSpinning", "NeedSpinning", "Keys", "Exited", "NProcs", "Fatal"}
 
-// tlcFullView is tlcView plus Gs and Keys: every GMP.tla variable, for a
-// state of GMP.tla's workload class (straight-line programs, untimed). A G's
-// fn is its function's index in Funcs (1-based: Env.Code.Funcs index + 1),
-// its pc the 1-based index of its current statement (its frame's PC + 1),
-// 0 for a dead G.
+// tlcFullView is tlcView plus Gs, Keys, NProcs and Fatal: every GMP.tla
+// variable, for a state of the untimed model. A G is
+//
+//	[st, m, fn, preempt, fresh, wkey, wn, left, gen, size, frames]
+//
+// with fn its function's 1-based index in Funcs (Env.Code.Funcs index + 1),
+// left in nanoseconds, gen and size its stack's generation and size (its
+// addresses are implied by spec.StackRegion; a dead G's are 0) and frames
+// outermost first, each [fn, pc (1-based), n, loops, slots]. Every slot is
+// rendered (a frame's nil Slots as zero words, as AppendKey treats them).
+// A word is [ptr, val, win, tf, ts]: see tlcWord.
 func tlcFullView(s State) map[string]string {
 	v := tlcView(s)
-	b2s := func(b bool) string {
-		if b {
-			return "TRUE"
-		}
-		return "FALSE"
-	}
 	gs := make([]string, len(s.Gs))
-	for i, g := range s.Gs {
-		pc := 0
-		if g.Stack.Top != nil && g.Status != spec.GDead {
-			pc = g.Stack.Top.PC + 1
-		}
-		gs[i] = fmt.Sprintf("[st |-> %q, m |-> %d, fn |-> %d, pc |-> %d, preempt |-> %s, fresh |-> %s, wkey |-> %d, wn |-> %d]",
-			g.Status.String(), g.M, g.Fn+1, pc, b2s(g.Preempt), b2s(g.Fresh), g.WaitKey, g.WaitN)
+	for i := range s.Gs {
+		gs[i] = tlcG(s, spec.GID(i+1))
 	}
 	v["Gs"] = "<<" + strings.Join(gs, ", ") + ">>"
 	if len(s.Keys) == 0 {
@@ -52,7 +47,135 @@ func tlcFullView(s State) map[string]string {
 		}
 		v["Keys"] = "(" + strings.Join(ks, " @@ ") + ")"
 	}
+	v["NProcs"] = strconv.Itoa(s.Procs)
+	reason, fg := "", spec.NoG
+	if s.Fatal != "" {
+		reason, fg = s.FatalReason, s.FatalG
+	}
+	v["Fatal"] = fmt.Sprintf("[reason |-> %q, g |-> %d]", reason, fg)
 	return v
+}
+
+func tlcBool(b bool) string {
+	if b {
+		return "TRUE"
+	}
+	return "FALSE"
+}
+
+// tlcG renders G g of s as GMP.tla's Gs[g].
+func tlcG(s State, id spec.GID) string {
+	g := &s.Gs[id-1]
+	var b strings.Builder
+	fmt.Fprintf(&b, "[st |-> %q, m |-> %d, fn |-> %d, preempt |-> %s, fresh |-> %s, wkey |-> %d, wn |-> %d, left |-> %d, gen |-> %d, size |-> %d, frames |-> <<",
+		g.Status.String(), g.M, g.Fn+1, tlcBool(g.Preempt), tlcBool(g.Fresh), g.WaitKey, g.WaitN, int64(g.Left), g.Stack.Gen, g.Stack.Size())
+	for i, n := range g.Stack.Frames() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "[fn |-> %d, pc |-> %d, n |-> %d, loops |-> <<", n.Fn+1, n.PC+1, n.N)
+		for j, l := range n.Loops {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.FormatInt(l, 10))
+		}
+		b.WriteString(">>, slots |-> <<")
+		for j := range s.Env.Code.Funcs[n.Fn].Slots {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(tlcWord(id, n.Slot(j)))
+		}
+		b.WriteString(">>]")
+	}
+	b.WriteString(">>]")
+	return b.String()
+}
+
+// tlcWord renders a word of G g's stack as GMP.tla's [ptr, val, win, tf,
+// ts]. TLC's integers have 32 bits, so a pointer's address is rendered as
+// the window it lies in (win: the gen % 256 of spec.StackRegion) and its
+// offset below that window's top (val); tf and ts are its ghost Target. A
+// plain value has val its int64 value and win, tf, ts 0.
+func tlcWord(g spec.GID, w spec.Word) string {
+	if !w.Ptr {
+		return fmt.Sprintf("[ptr |-> FALSE, val |-> %d, win |-> 0, tf |-> 0, ts |-> 0]", int64(w.Val))
+	}
+	_, top0 := spec.StackRegion(g, 0, 0) // the top of window 0
+	base := top0 - 1<<31                  // the bottom of g's address range
+	rel := w.Val - base                   // wraps for an address below g's range
+	win := rel >> 31
+	off := (win+1)<<31 - rel
+	return fmt.Sprintf("[ptr |-> TRUE, val |-> %d, win |-> %d, tf |-> %d, ts |-> %d]", int64(off), int64(win), w.Target.Frame, w.Target.Slot)
+}
+
+// TLAFuncs renders code's functions as GMP.tla's constant Funcs: a
+// sequence, in Code.Funcs order, of [frame |-> bytes, body |-> <<...>>],
+// each instruction written Ins([op |-> ..., ...]) with the fields it uses
+// (f: 1-based function index, k: key index, n, d: duration in ns, slot,
+// up, to, deref, jump: 1-based index). MCGMP.tla's workload operators are
+// exactly this text (properties/tla_test.go checks it).
+func TLAFuncs(code *spec.Code) string {
+	var b strings.Builder
+	b.WriteString("<<")
+	for i, f := range code.Funcs {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "\n    \\* %s\n    [frame |-> %d, body |-> <<", f.Name, f.Frame)
+		for j, in := range f.Instrs {
+			if j > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n        " + tlaInstr(in))
+		}
+		b.WriteString(" >>]")
+	}
+	b.WriteString(" >>")
+	return b.String()
+}
+
+func tlaInstr(in spec.Instr) string {
+	op := in.Op.String()
+	if in.Op == spec.OpEnd {
+		op = "end"
+	}
+	fields := []string{fmt.Sprintf("op |-> %q", op)}
+	add := func(k string, v any) { fields = append(fields, fmt.Sprintf("%s |-> %v", k, v)) }
+	switch in.Op {
+	case spec.OpCompute, spec.OpSyscall:
+		add("d", int64(in.Dur))
+	case spec.OpCall, spec.OpSpawn:
+		add("f", in.Fn+1)
+		add("n", in.N)
+	case spec.OpDescend:
+		add("f", in.Fn+1)
+	case spec.OpPark:
+		add("k", in.Key)
+		add("n", in.N)
+	case spec.OpReady:
+		add("k", in.Key)
+	case spec.OpGomaxprocs:
+		add("n", in.N)
+	case spec.OpSet, spec.OpStore:
+		add("slot", in.Slot)
+		add("n", in.N)
+	case spec.OpRef:
+		add("slot", in.Slot)
+		add("up", in.Up)
+		add("to", in.To)
+	case spec.OpCheck:
+		add("slot", in.Slot)
+		add("n", in.N)
+		add("deref", tlcBool(in.Deref))
+	case spec.OpRepeat, spec.OpEnd:
+		if in.Op == spec.OpRepeat {
+			add("n", in.N)
+		}
+		add("jump", in.Jump+1)
+	}
+	return "Ins([" + strings.Join(fields, ", ") + "])"
 }
 
 // TLCStateText renders every GMP.tla variable of s (TLCStateVars) in the
