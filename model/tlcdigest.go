@@ -16,8 +16,12 @@ import (
 // TLCStateVars are all the variables of tla/GMP.tla, in its VARIABLES order.
 var TLCStateVars = []string{"Ps", "Ms", "Gs", "Global", "IdleP", "IdleM", "NMSpinning", "NeedSpinning", "Keys", "Exited", "NProcs", "Fatal"}
 
-// tlcFullView is tlcView plus Gs, Keys, NProcs and Fatal: every GMP.tla
-// variable, for a state of the untimed model. A G is
+// tlcFullView renders every GMP.tla variable of s (TLCStateVars), for a
+// state of the untimed model, directly in canonTLA's canonical form
+// (TestTLCCanonDirect checks that canonTLA leaves each unchanged; parsing
+// every rendering back made ReachableTLCDigest several times slower). Ps,
+// Ms, Global, IdleP, IdleM, NMSpinning, NeedSpinning and Exited are as in
+// tlcView. A G is
 //
 //	[st, m, fn, preempt, fresh, wkey, wn, left, gen, size, frames]
 //
@@ -26,33 +30,57 @@ var TLCStateVars = []string{"Ps", "Ms", "Gs", "Global", "IdleP", "IdleM", "NMSpi
 // addresses are implied by spec.StackRegion; a dead G's are 0) and frames
 // outermost first, each [fn, pc (1-based), n, loops, slots]. Every slot is
 // rendered (a frame's nil Slots as zero words, as AppendKey treats them).
-// A word is [ptr, val, win, tf, ts]: see tlcWord.
+// A word is [ptr, val, win, tf, ts]: see tlcWord. Keys is
+// 0 :> [permits, waiters] @@ ..., NProcs is State.Procs and Fatal is
+// [reason, g] ("" and NoG while the run has no fatal error).
 func tlcFullView(s State) map[string]string {
-	v := tlcView(s)
-	gs := make([]string, len(s.Gs))
-	for i := range s.Gs {
-		gs[i] = tlcG(s, spec.GID(i+1))
-	}
-	v["Gs"] = "<<" + strings.Join(gs, ", ") + ">>"
-	if len(s.Keys) == 0 {
-		v["Keys"] = "<<>>"
-	} else {
-		ks := make([]string, len(s.Keys))
-		for i, k := range s.Keys {
-			ws := make([]string, len(k.Waiters))
-			for j, w := range k.Waiters {
-				ws[j] = strconv.Itoa(int(w))
-			}
-			ks[i] = fmt.Sprintf("%d :> [permits |-> %d, waiters |-> <<%s>>]", i, k.Permits, strings.Join(ws, ", "))
+	i := func(v int64) string { return strconv.FormatInt(v, 10) }
+	seq := func(n int, f func(k int) string) string {
+		parts := make([]string, n)
+		for k := range parts {
+			parts[k] = f(k)
 		}
-		v["Keys"] = "(" + strings.Join(ks, " @@ ") + ")"
+		return "<<" + strings.Join(parts, ",") + ">>"
 	}
-	v["NProcs"] = strconv.Itoa(s.Procs)
+	gids := func(q []spec.GID) string { return seq(len(q), func(k int) string { return i(int64(q[k])) }) }
+	fcn := func(n int, f func(k int) string) string {
+		if n == 0 {
+			return "<<>>" // TLC prints the empty function as <<>>
+		}
+		parts := make([]string, n)
+		for k := range parts {
+			parts[k] = i(int64(k)) + ":>" + f(k)
+		}
+		sort.Strings(parts)
+		return "(" + strings.Join(parts, "@@") + ")"
+	}
+	v := map[string]string{
+		"Ps": fcn(len(s.Ps), func(k int) string {
+			p := &s.Ps[k]
+			return tlcRecord("m", i(int64(p.M)), "st", strconv.Quote(p.Status.String()), "next", i(int64(p.Runnext)),
+				"runq", gids(p.Runq), "stick", i(int64(p.Schedtick)), "ytick", i(int64(p.Syscalltick)))
+		}),
+		"Ms": seq(len(s.Ms), func(k int) string {
+			m := &s.Ms[k]
+			return tlcRecord("p", i(int64(m.P)), "curg", i(int64(m.Curg)), "spin", tlcBool(m.Spinning), "oldp", i(int64(m.OldP)))
+		}),
+		"Gs":           seq(len(s.Gs), func(k int) string { return tlcG(s, spec.GID(k+1)) }),
+		"Global":       gids(s.Global),
+		"IdleP":        seq(len(s.IdleP), func(k int) string { return i(int64(s.IdleP[k])) }),
+		"IdleM":        seq(len(s.IdleM), func(k int) string { return i(int64(s.IdleM[k])) }),
+		"NMSpinning":   i(int64(s.NMSpinning)),
+		"NeedSpinning": tlcBool(s.NeedSpinning),
+		"Keys": fcn(len(s.Keys), func(k int) string {
+			return tlcRecord("permits", i(s.Keys[k].Permits), "waiters", gids(s.Keys[k].Waiters))
+		}),
+		"Exited": tlcBool(s.Exited),
+		"NProcs": i(int64(s.Procs)),
+	}
 	reason, fg := "", spec.NoG
 	if s.Fatal != "" {
 		reason, fg = s.FatalReason, s.FatalG
 	}
-	v["Fatal"] = fmt.Sprintf("[reason |-> %q, g |-> %d]", reason, fg)
+	v["Fatal"] = tlcRecord("reason", strconv.Quote(reason), "g", i(int64(fg)))
 	return v
 }
 
@@ -63,51 +91,60 @@ func tlcBool(b bool) string {
 	return "FALSE"
 }
 
-// tlcG renders G g of s as GMP.tla's Gs[g].
+// tlcG renders G g of s as GMP.tla's Gs[g], directly in canonTLA's
+// canonical form (TestTLCCanonDirect checks that canonTLA leaves it
+// unchanged): rendering and re-parsing every G of every state made
+// ReachableTLCDigest several times slower.
 func tlcG(s State, id spec.GID) string {
 	g := &s.Gs[id-1]
-	var b strings.Builder
-	fmt.Fprintf(&b, "[st |-> %q, m |-> %d, fn |-> %d, preempt |-> %s, fresh |-> %s, wkey |-> %d, wn |-> %d, left |-> %d, gen |-> %d, size |-> %d, frames |-> <<",
-		g.Status.String(), g.M, g.Fn+1, tlcBool(g.Preempt), tlcBool(g.Fresh), g.WaitKey, g.WaitN, int64(g.Left), g.Stack.Gen, g.Stack.Size())
-	for i, n := range g.Stack.Frames() {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "[fn |-> %d, pc |-> %d, n |-> %d, loops |-> <<", n.Fn+1, n.PC+1, n.N)
+	i := func(v int64) string { return strconv.FormatInt(v, 10) }
+	frames := g.Stack.Frames()
+	fs := make([]string, len(frames))
+	for k, n := range frames {
+		loops := make([]string, len(n.Loops))
 		for j, l := range n.Loops {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(strconv.FormatInt(l, 10))
+			loops[j] = i(l)
 		}
-		b.WriteString(">>, slots |-> <<")
-		for j := range s.Env.Code.Funcs[n.Fn].Slots {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(tlcWord(id, n.Slot(j)))
+		slots := make([]string, s.Env.Code.Funcs[n.Fn].Slots)
+		for j := range slots {
+			slots[j] = tlcWord(id, n.Slot(j))
 		}
-		b.WriteString(">>]")
+		fs[k] = tlcRecord("fn", i(int64(n.Fn+1)), "pc", i(int64(n.PC+1)), "n", i(n.N),
+			"loops", "<<"+strings.Join(loops, ",")+">>", "slots", "<<"+strings.Join(slots, ",")+">>")
 	}
-	b.WriteString(">>]")
-	return b.String()
+	return tlcRecord("st", strconv.Quote(g.Status.String()), "m", i(int64(g.M)), "fn", i(int64(g.Fn+1)),
+		"preempt", tlcBool(g.Preempt), "fresh", tlcBool(g.Fresh), "wkey", i(int64(g.WaitKey)),
+		"wn", i(g.WaitN), "left", i(int64(g.Left)), "gen", i(int64(g.Stack.Gen)), "size", i(g.Stack.Size()),
+		"frames", "<<"+strings.Join(fs, ",")+">>")
+}
+
+// tlcRecord renders a record from field, value pairs (values already
+// canonical) as canonTLA does: "[f|->v,...]" sorted as strings.
+func tlcRecord(kv ...string) string {
+	fields := make([]string, 0, len(kv)/2)
+	for k := 0; k+1 < len(kv); k += 2 {
+		fields = append(fields, kv[k]+"|->"+kv[k+1])
+	}
+	sort.Strings(fields)
+	return "[" + strings.Join(fields, ",") + "]"
 }
 
 // tlcWord renders a word of G g's stack as GMP.tla's [ptr, val, win, tf,
-// ts]. TLC's integers have 32 bits, so a pointer's address is rendered as
-// the window it lies in (win: the gen % 256 of spec.StackRegion) and its
-// offset below that window's top (val); tf and ts are its ghost Target. A
-// plain value has val its int64 value and win, tf, ts 0.
+// ts], canonically. TLC's integers have 32 bits, so a pointer's address
+// is rendered as the window it lies in (win: the gen % 256 of
+// spec.StackRegion) and its offset below that window's top (val); tf and
+// ts are its ghost Target. A plain value has val its int64 value and win,
+// tf, ts 0.
 func tlcWord(g spec.GID, w spec.Word) string {
 	if !w.Ptr {
-		return fmt.Sprintf("[ptr |-> FALSE, val |-> %d, win |-> 0, tf |-> 0, ts |-> 0]", int64(w.Val))
+		return "[ptr|->FALSE,tf|->0,ts|->0,val|->" + strconv.FormatInt(int64(w.Val), 10) + ",win|->0]"
 	}
 	_, top0 := spec.StackRegion(g, 0, 0) // the top of window 0
-	base := top0 - 1<<31                  // the bottom of g's address range
-	rel := w.Val - base                   // wraps for an address below g's range
+	base := top0 - 1<<31                 // the bottom of g's address range
+	rel := w.Val - base                  // wraps for an address below g's range
 	win := rel >> 31
 	off := (win+1)<<31 - rel
-	return fmt.Sprintf("[ptr |-> TRUE, val |-> %d, win |-> %d, tf |-> %d, ts |-> %d]", int64(off), int64(win), w.Target.Frame, w.Target.Slot)
+	return fmt.Sprintf("[ptr|->TRUE,tf|->%d,ts|->%d,val|->%d,win|->%d]", w.Target.Frame, w.Target.Slot, int64(off), int64(win))
 }
 
 // TLAFuncs renders code's functions as GMP.tla's constant Funcs: a
@@ -180,20 +217,16 @@ func tlaInstr(in spec.Instr) string {
 
 // TLCStateText renders every GMP.tla variable of s (TLCStateVars) in the
 // canonical form of canonTLA, one "Var=value" line per variable in
-// TLCStateVars order. For a state of GMP.tla's workload class it equals
+// TLCStateVars order. For a state of the untimed model it equals
 // CanonTLCState of TLC's printing of the corresponding TLA+ state.
 func TLCStateText(s State) string {
 	view := tlcFullView(s)
 	var b strings.Builder
 	for i, v := range TLCStateVars {
-		c, err := canonTLA(view[v])
-		if err != nil { // cannot happen: the renderings parse
-			panic(fmt.Sprintf("model.TLCStateText: %s: %v", v, err))
-		}
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(v + "=" + c)
+		b.WriteString(v + "=" + view[v])
 	}
 	return b.String()
 }
