@@ -62,7 +62,9 @@
 // modelled (the workload language cannot create them). The G's local
 // statements (set, ref, store, check, repeat, return from a callee) run in
 // the same step as the scheduler-visible statement before them: no other
-// thread can observe them in between. A GC is one atomic step that shrinks
-// stacks; it does not move Gs between queues. A stop-the-world is one
+// thread can observe them in between. A GC is one atomic step: it stops the
+// world as a GOMAXPROCS change does (every other running G is preempted
+// into its own P's runnext, proc.go:4331-4334), shrinks stacks, and starts
+// the world with procresize at the same count. A stop-the-world is one
 // atomic step. Program exit (main returns) and fatal errors end the run.
 package model

@@ -526,8 +526,11 @@ func (x *stepper) exitSyscall(m spec.MID) string {
 	return ""
 }
 
-// gc: a garbage collection; every stack that is safe to shrink and uses
-// less than a quarter of its size is halved.
+// gc: a garbage collection under a stop-the-world: the world stops as for
+// a GOMAXPROCS change (stopTheWorld: other running Gs go to their own P's
+// runnext), every stack that is safe to shrink and uses less than a
+// quarter of its size is halved, and the world starts again (procresize
+// at the same count, wakep).
 //
 // Reference: stack.go:1286-1335 shrinkstack, called from scanstack
 // (mgcmark.go:944-950). Stacks of Gs in syscalls are not shrunk
@@ -540,6 +543,7 @@ func (x *stepper) gc(m spec.MID) string {
 	if in.Op != spec.OpGC {
 		return "the G's next statement is not gc"
 	}
+	oldm := x.stopTheWorld(m, x.s.Procs)
 	for i := range x.s.Gs {
 		id := spec.GID(i + 1)
 		gg := x.g(id)
@@ -548,6 +552,8 @@ func (x *stepper) gc(m spec.MID) string {
 		}
 		x.shrinkstack(id, m)
 	}
+	x.procresize(m, x.s.Procs, oldm)
+	x.wakep(m) // start the world
 	x.advancePC(g)
 	return ""
 }

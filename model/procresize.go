@@ -28,9 +28,25 @@ func (x *stepper) gomaxprocs(m spec.MID) string {
 	if in.Op != spec.OpGomaxprocs {
 		return "the G's next statement is not gomaxprocs"
 	}
-	n := int(in.N)
 	old := x.s.Procs
-	oldm := make([]spec.MID, max(n, old))
+	n := int(in.N)
+	oldm := x.stopTheWorld(m, max(n, old))
+	x.procresize(m, n, oldm)
+	if x.trace {
+		x.events[0].Args = append(x.events[0].Args, spec.Arg{Key: "from", Val: strconv.Itoa(old)}, spec.Arg{Key: "to", Val: strconv.Itoa(n)})
+	}
+	// Start the world.
+	x.wakep(m)
+	x.advancePC(g)
+	return ""
+}
+
+// stopTheWorld stops every M but m (see gomaxprocs) and returns, for each
+// P below np, the M that held it (NoM if none).
+//
+// Reference: proc.go:1628-1752 stopTheWorldWithSema, 4331-4334.
+func (x *stepper) stopTheWorld(m spec.MID, np int) []spec.MID {
+	oldm := make([]spec.MID, np)
 	for i := range oldm {
 		oldm[i] = spec.NoM
 	}
@@ -71,8 +87,15 @@ func (x *stepper) gomaxprocs(m spec.MID) string {
 	}
 	x.s.IdleP = nil
 	x.s.NeedSpinning = false
+	return oldm
+}
 
-	// procresize.
+// procresize sets GOMAXPROCS to n with the world stopped by m; oldm is
+// stopTheWorld's record of who held each P.
+//
+// Reference: proc.go:6030-6251 procresize.
+func (x *stepper) procresize(m spec.MID, n int, oldm []spec.MID) {
+	old := x.s.Procs
 	for len(x.s.Ps) < n {
 		x.s.Ps = push(x.s.Ps, P{Status: spec.PIdle, M: spec.NoM})
 		x.ownPs = true
@@ -130,13 +153,6 @@ func (x *stepper) gomaxprocs(m spec.MID) string {
 			x.pidleput(p, m)
 		}
 	}
-	if x.trace {
-		x.events[0].Args = append(x.events[0].Args, spec.Arg{Key: "from", Val: strconv.Itoa(old)}, spec.Arg{Key: "to", Val: strconv.Itoa(n)})
-	}
-	// Start the world.
-	x.wakep(m)
-	x.advancePC(g)
-	return ""
 }
 
 // takeIdleM removes m from the idle-M list if it is there (mgetSpecific).

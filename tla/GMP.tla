@@ -24,7 +24,8 @@
 (*   Park, Ready   gopark / ready (proc.go:1120-1140)                      *)
 (*   EnterSyscall  reentersyscall: the P stays wired [go1.26]              *)
 (*   ExitSyscall   exitsyscall, exitsyscallTryGetP, exitsyscallNoP         *)
-(*   GC            scanstack's shrinkstack on every G (stack.go:1286-1335) *)
+(*   GC            stop the world, shrinkstack on every G (stack.go:1286-  *)
+(*                 1335), procresize at the same count, start the world   *)
 (*   Goexit        goexit0                                                 *)
 (*   Gomaxprocs    stopTheWorld + procresize + startTheWorld               *)
 (*                 (proc.go:6030-6251)                                     *)
@@ -729,20 +730,6 @@ ExitSyscall(m) ==
     /\ Commit(DoExitSyscall(St, m))
 
 (***************************************************************************)
-(* GC: the G on m runs a garbage collection: the stack of every G that is  *)
-(* neither dead nor in a syscall (isShrinkStackSafe) is halved if less    *)
-(* than a quarter of it is used (ShrinkStack).                             *)
-(***************************************************************************)
-GC(m) ==
-    /\ Live
-    /\ RunsG(m)
-    /\ CurOp(m) = "gc"
-    /\ LET g == Ms[m + 1].curg
-       IN Commit(AdvancePC([St EXCEPT !.gs = [i \in DOMAIN @ |->
-                                 IF @[i].st \in {"dead", "syscall"} THEN @[i]
-                                 ELSE ShrinkStack(@[i])]], g))
-
-(***************************************************************************)
 (* Goexit: the G on m ends (exit, or its outermost function's return); the *)
 (* stack is freed.  When it is g1 (main) the run ends.                     *)
 (***************************************************************************)
@@ -816,6 +803,26 @@ Gomaxprocs(m) ==
     /\ CurOp(m) = "gomaxprocs"
     /\ LET g == Ms[m + 1].curg
        IN Commit(AdvancePC(DoGomaxprocs(St, m, Instr(St, g).n), g))
+
+(***************************************************************************)
+(* GC: the G on m runs a garbage collection under a stop-the-world: the   *)
+(* world stops as for a GOMAXPROCS change, the stack of every G that is   *)
+(* neither dead nor in a syscall (isShrinkStackSafe) is halved if less    *)
+(* than a quarter of it is used (ShrinkStack), and the world starts again *)
+(* with procresize at the same count and wakep (model/goroutine.go gc).   *)
+(* Shrinking only reads the Gs' statuses, which the stop leaves dead or   *)
+(* in a syscall as they were, and touches nothing the stop or procresize  *)
+(* reads, so it is done first here.                                        *)
+(***************************************************************************)
+GC(m) ==
+    /\ Live
+    /\ RunsG(m)
+    /\ CurOp(m) = "gc"
+    /\ LET g == Ms[m + 1].curg
+           s1 == [St EXCEPT !.gs = [i \in DOMAIN @ |->
+                                     IF @[i].st \in {"dead", "syscall"} THEN @[i]
+                                     ELSE ShrinkStack(@[i])]]
+       IN Commit(AdvancePC(DoGomaxprocs(s1, m, NProcs), g))
 
 (***************************************************************************)
 (* SysmonPreempt: sysmon finds P p's slice old (a choice, untimed) and     *)
