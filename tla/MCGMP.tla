@@ -185,8 +185,10 @@ EveryRunnableGRuns ==
     \A g \in 1..LivenessMaxGs :
         [](g \in GIDs /\ Gs[g].st = "runnable" => <>(g \in GIDs /\ Gs[g].st = "running"))
 
-\* No P stays idle forever while a runnable G waits.
+\* No P stays idle forever while a runnable G waits.  TLC needs a constant
+\* quantifier outside a temporal operator: the Ps are the initial ones
+\* (the liveness workload makes no gomaxprocs change).
 NoIdlePWhileRunnableWaits ==
-    \A p \in PIDs :
+    \A p \in 0..(Procs - 1) :
         []<>(~(Ps[p].st = "idle" /\ \E g \in GIDs : Gs[g].st = "runnable"))
 =============================================================================
