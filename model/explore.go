@@ -32,10 +32,12 @@ const (
 	CheckNoPanic = "NoPanic"
 )
 
+// (CheckStealRunnext, a check of each step, is in stealcheck.go.)
+
 // ModelChecks lists the explorer's model-level checks: the names an
 // ExploreOptions.Invariants filter may use besides spec.Invariants' names.
 func ModelChecks() []string {
-	return []string{CheckProgress, CheckStepEnabled, CheckStepChanges, CheckNoPanic}
+	return []string{CheckProgress, CheckStepEnabled, CheckStepChanges, CheckNoPanic, CheckStealRunnext}
 }
 
 // ExploreOptions bounds and instruments Explore. The zero value explores
@@ -180,11 +182,12 @@ type exploreChecks struct {
 	inv      []spec.Invariant // else these
 	progress bool
 	changes  bool
+	steal    bool // CheckStealRunnext
 }
 
 func newExploreChecks(names []string) (*exploreChecks, error) {
 	if len(names) == 0 {
-		return &exploreChecks{all: true, progress: true, changes: true}, nil
+		return &exploreChecks{all: true, progress: true, changes: true, steal: true}, nil
 	}
 	c := &exploreChecks{}
 	invs := spec.Invariants()
@@ -197,6 +200,9 @@ func newExploreChecks(names []string) (*exploreChecks, error) {
 			continue
 		case CheckStepChanges:
 			c.changes = true
+			continue
+		case CheckStealRunnext:
+			c.steal = true
 			continue
 		case CheckStepEnabled, CheckNoPanic:
 			continue // always on
@@ -450,6 +456,15 @@ func (e *explorer) expand(en *exploreEntry, depth int, next []exploreEntry) []ex
 				return next
 			}
 			continue
+		}
+		if e.checks.steal {
+			if err := stealRunnextViolation(&en.s, &ns); err != nil {
+				e.violate(err, append(e.traceTo(en.fp), a), ns)
+				if e.stop {
+					return next
+				}
+				continue
+			}
 		}
 		if _, ok := e.seen[fp]; ok {
 			continue

@@ -551,7 +551,14 @@ func TestExploreMutantsDigestOnly(t *testing.T) {
 	}
 	for _, c := range cases {
 		good := explore(t, initState(t, "w.gmp", c.src, c.cfg, 0, c.boot), ExploreOptions{})
-		bad := explore(t, initState(t, "w.gmp", c.src, c.cfg, c.mut, c.boot), ExploreOptions{})
+		// Every check but the transition check CheckStealRunnext, which
+		// catches steal-runnext-nonempty (TestStealRunnextCheck).
+		var checks []string
+		for _, inv := range spec.Invariants() {
+			checks = append(checks, inv.Name)
+		}
+		checks = append(checks, CheckProgress, CheckStepChanges)
+		bad := explore(t, initState(t, "w.gmp", c.src, c.cfg, c.mut, c.boot), ExploreOptions{Invariants: checks})
 		t.Logf("%s: correct %d states %s; mutant %d states %s, violation: %v",
 			c.mut, good.Distinct, good.Digest[:12], bad.Distinct, bad.Digest[:12], bad.Violation)
 		if !good.Complete || !bad.Complete || good.Violation != nil {

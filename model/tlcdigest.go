@@ -14,63 +14,219 @@ import (
 )
 
 // TLCStateVars are all the variables of tla/GMP.tla, in its VARIABLES order.
-var TLCStateVars = []string{"Ps", "Ms", "Gs", "Global", "IdleP", "IdleM", "NMSpinning", "NeedSpinning", "Keys", "Exited"}
+var TLCStateVars = []string{"Ps", "Ms", "Gs", "Global", "IdleP", "IdleM", "NMSpinning", "NeedSpinning", "Keys", "Exited", "NProcs", "Fatal"}
 
-// tlcFullView is tlcView plus Gs and Keys: every GMP.tla variable, for a
-// state of GMP.tla's workload class (straight-line programs, untimed). A G's
-// fn is its function's index in Funcs (1-based: Env.Code.Funcs index + 1),
-// its pc the 1-based index of its current statement (its frame's PC + 1),
-// 0 for a dead G.
+// tlcFullView renders every GMP.tla variable of s (TLCStateVars), for a
+// state of the untimed model, directly in canonTLA's canonical form
+// (TestTLCCanonDirect checks that canonTLA leaves each unchanged; parsing
+// every rendering back made ReachableTLCDigest several times slower). Ps,
+// Ms, Global, IdleP, IdleM, NMSpinning, NeedSpinning and Exited are as in
+// tlcView. A G is
+//
+//	[st, m, fn, preempt, fresh, wkey, wn, left, gen, size, frames]
+//
+// with fn its function's 1-based index in Funcs (Env.Code.Funcs index + 1),
+// left in nanoseconds, gen and size its stack's generation and size (its
+// addresses are implied by spec.StackRegion; a dead G's are 0) and frames
+// outermost first, each [fn, pc (1-based), n, loops, slots]. Every slot is
+// rendered (a frame's nil Slots as zero words, as AppendKey treats them).
+// A word is [ptr, val, win, tf, ts]: see tlcWord. Keys is
+// 0 :> [permits, waiters] @@ ..., NProcs is State.Procs and Fatal is
+// [reason, g] ("" and NoG while the run has no fatal error).
 func tlcFullView(s State) map[string]string {
-	v := tlcView(s)
-	b2s := func(b bool) string {
-		if b {
-			return "TRUE"
+	i := func(v int64) string { return strconv.FormatInt(v, 10) }
+	seq := func(n int, f func(k int) string) string {
+		parts := make([]string, n)
+		for k := range parts {
+			parts[k] = f(k)
 		}
-		return "FALSE"
+		return "<<" + strings.Join(parts, ",") + ">>"
 	}
-	gs := make([]string, len(s.Gs))
-	for i, g := range s.Gs {
-		pc := 0
-		if g.Stack.Top != nil && g.Status != spec.GDead {
-			pc = g.Stack.Top.PC + 1
+	gids := func(q []spec.GID) string { return seq(len(q), func(k int) string { return i(int64(q[k])) }) }
+	fcn := func(n int, f func(k int) string) string {
+		if n == 0 {
+			return "<<>>" // TLC prints the empty function as <<>>
 		}
-		gs[i] = fmt.Sprintf("[st |-> %q, m |-> %d, fn |-> %d, pc |-> %d, preempt |-> %s, fresh |-> %s, wkey |-> %d, wn |-> %d]",
-			g.Status.String(), g.M, g.Fn+1, pc, b2s(g.Preempt), b2s(g.Fresh), g.WaitKey, g.WaitN)
-	}
-	v["Gs"] = "<<" + strings.Join(gs, ", ") + ">>"
-	if len(s.Keys) == 0 {
-		v["Keys"] = "<<>>"
-	} else {
-		ks := make([]string, len(s.Keys))
-		for i, k := range s.Keys {
-			ws := make([]string, len(k.Waiters))
-			for j, w := range k.Waiters {
-				ws[j] = strconv.Itoa(int(w))
-			}
-			ks[i] = fmt.Sprintf("%d :> [permits |-> %d, waiters |-> <<%s>>]", i, k.Permits, strings.Join(ws, ", "))
+		parts := make([]string, n)
+		for k := range parts {
+			parts[k] = i(int64(k)) + ":>" + f(k)
 		}
-		v["Keys"] = "(" + strings.Join(ks, " @@ ") + ")"
+		sort.Strings(parts)
+		return "(" + strings.Join(parts, "@@") + ")"
 	}
+	v := map[string]string{
+		"Ps": fcn(len(s.Ps), func(k int) string {
+			p := &s.Ps[k]
+			return tlcRecord("m", i(int64(p.M)), "st", strconv.Quote(p.Status.String()), "next", i(int64(p.Runnext)),
+				"runq", gids(p.Runq), "stick", i(int64(p.Schedtick)), "ytick", i(int64(p.Syscalltick)))
+		}),
+		"Ms": seq(len(s.Ms), func(k int) string {
+			m := &s.Ms[k]
+			return tlcRecord("p", i(int64(m.P)), "curg", i(int64(m.Curg)), "spin", tlcBool(m.Spinning), "oldp", i(int64(m.OldP)))
+		}),
+		"Gs":           seq(len(s.Gs), func(k int) string { return tlcG(s, spec.GID(k+1)) }),
+		"Global":       gids(s.Global),
+		"IdleP":        seq(len(s.IdleP), func(k int) string { return i(int64(s.IdleP[k])) }),
+		"IdleM":        seq(len(s.IdleM), func(k int) string { return i(int64(s.IdleM[k])) }),
+		"NMSpinning":   i(int64(s.NMSpinning)),
+		"NeedSpinning": tlcBool(s.NeedSpinning),
+		"Keys": fcn(len(s.Keys), func(k int) string {
+			return tlcRecord("permits", i(s.Keys[k].Permits), "waiters", gids(s.Keys[k].Waiters))
+		}),
+		"Exited": tlcBool(s.Exited),
+		"NProcs": i(int64(s.Procs)),
+	}
+	reason, fg := "", spec.NoG
+	if s.Fatal != "" {
+		reason, fg = s.FatalReason, s.FatalG
+	}
+	v["Fatal"] = tlcRecord("reason", strconv.Quote(reason), "g", i(int64(fg)))
 	return v
+}
+
+func tlcBool(b bool) string {
+	if b {
+		return "TRUE"
+	}
+	return "FALSE"
+}
+
+// tlcG renders G g of s as GMP.tla's Gs[g], directly in canonTLA's
+// canonical form (TestTLCCanonDirect checks that canonTLA leaves it
+// unchanged): rendering and re-parsing every G of every state made
+// ReachableTLCDigest several times slower.
+func tlcG(s State, id spec.GID) string {
+	g := &s.Gs[id-1]
+	i := func(v int64) string { return strconv.FormatInt(v, 10) }
+	frames := g.Stack.Frames()
+	fs := make([]string, len(frames))
+	for k, n := range frames {
+		loops := make([]string, len(n.Loops))
+		for j, l := range n.Loops {
+			loops[j] = i(l)
+		}
+		slots := make([]string, s.Env.Code.Funcs[n.Fn].Slots)
+		for j := range slots {
+			slots[j] = tlcWord(id, n.Slot(j))
+		}
+		fs[k] = tlcRecord("fn", i(int64(n.Fn+1)), "pc", i(int64(n.PC+1)), "n", i(n.N),
+			"loops", "<<"+strings.Join(loops, ",")+">>", "slots", "<<"+strings.Join(slots, ",")+">>")
+	}
+	return tlcRecord("st", strconv.Quote(g.Status.String()), "m", i(int64(g.M)), "fn", i(int64(g.Fn+1)),
+		"preempt", tlcBool(g.Preempt), "fresh", tlcBool(g.Fresh), "wkey", i(int64(g.WaitKey)),
+		"wn", i(g.WaitN), "left", i(int64(g.Left)), "gen", i(int64(g.Stack.Gen)), "size", i(g.Stack.Size()),
+		"frames", "<<"+strings.Join(fs, ",")+">>")
+}
+
+// tlcRecord renders a record from field, value pairs (values already
+// canonical) as canonTLA does: "[f|->v,...]" sorted as strings.
+func tlcRecord(kv ...string) string {
+	fields := make([]string, 0, len(kv)/2)
+	for k := 0; k+1 < len(kv); k += 2 {
+		fields = append(fields, kv[k]+"|->"+kv[k+1])
+	}
+	sort.Strings(fields)
+	return "[" + strings.Join(fields, ",") + "]"
+}
+
+// tlcWord renders a word of G g's stack as GMP.tla's [ptr, val, win, tf,
+// ts], canonically. TLC's integers have 32 bits, so a pointer's address
+// is rendered as the window it lies in (win: the gen % 256 of
+// spec.StackRegion) and its offset below that window's top (val); tf and
+// ts are its ghost Target. A plain value has val its int64 value and win,
+// tf, ts 0.
+func tlcWord(g spec.GID, w spec.Word) string {
+	if !w.Ptr {
+		return "[ptr|->FALSE,tf|->0,ts|->0,val|->" + strconv.FormatInt(int64(w.Val), 10) + ",win|->0]"
+	}
+	_, top0 := spec.StackRegion(g, 0, 0) // the top of window 0
+	base := top0 - 1<<31                 // the bottom of g's address range
+	rel := w.Val - base                  // wraps for an address below g's range
+	win := rel >> 31
+	off := (win+1)<<31 - rel
+	return fmt.Sprintf("[ptr|->TRUE,tf|->%d,ts|->%d,val|->%d,win|->%d]", w.Target.Frame, w.Target.Slot, int64(off), int64(win))
+}
+
+// TLAFuncs renders code's functions as GMP.tla's constant Funcs: a
+// sequence, in Code.Funcs order, of [frame |-> bytes, body |-> <<...>>],
+// each instruction written Ins([op |-> ..., ...]) with the fields it uses
+// (f: 1-based function index, k: key index, n, d: duration in ns, slot,
+// up, to, deref, jump: 1-based index). MCGMP.tla's workload operators are
+// exactly this text (properties/tla_test.go checks it).
+func TLAFuncs(code *spec.Code) string {
+	var b strings.Builder
+	b.WriteString("<<")
+	for i, f := range code.Funcs {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "\n    \\* %s\n    [frame |-> %d, body |-> <<", f.Name, f.Frame)
+		for j, in := range f.Instrs {
+			if j > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n        " + tlaInstr(in))
+		}
+		b.WriteString(" >>]")
+	}
+	b.WriteString(" >>")
+	return b.String()
+}
+
+func tlaInstr(in spec.Instr) string {
+	op := in.Op.String()
+	if in.Op == spec.OpEnd {
+		op = "end"
+	}
+	fields := []string{fmt.Sprintf("op |-> %q", op)}
+	add := func(k string, v any) { fields = append(fields, fmt.Sprintf("%s |-> %v", k, v)) }
+	switch in.Op {
+	case spec.OpCompute, spec.OpSyscall:
+		add("d", int64(in.Dur))
+	case spec.OpCall, spec.OpSpawn:
+		add("f", in.Fn+1)
+		add("n", in.N)
+	case spec.OpDescend:
+		add("f", in.Fn+1)
+	case spec.OpPark:
+		add("k", in.Key)
+		add("n", in.N)
+	case spec.OpReady:
+		add("k", in.Key)
+	case spec.OpGomaxprocs:
+		add("n", in.N)
+	case spec.OpSet, spec.OpStore:
+		add("slot", in.Slot)
+		add("n", in.N)
+	case spec.OpRef:
+		add("slot", in.Slot)
+		add("up", in.Up)
+		add("to", in.To)
+	case spec.OpCheck:
+		add("slot", in.Slot)
+		add("n", in.N)
+		add("deref", tlcBool(in.Deref))
+	case spec.OpRepeat, spec.OpEnd:
+		if in.Op == spec.OpRepeat {
+			add("n", in.N)
+		}
+		add("jump", in.Jump+1)
+	}
+	return "Ins([" + strings.Join(fields, ", ") + "])"
 }
 
 // TLCStateText renders every GMP.tla variable of s (TLCStateVars) in the
 // canonical form of canonTLA, one "Var=value" line per variable in
-// TLCStateVars order. For a state of GMP.tla's workload class it equals
+// TLCStateVars order. For a state of the untimed model it equals
 // CanonTLCState of TLC's printing of the corresponding TLA+ state.
 func TLCStateText(s State) string {
 	view := tlcFullView(s)
 	var b strings.Builder
 	for i, v := range TLCStateVars {
-		c, err := canonTLA(view[v])
-		if err != nil { // cannot happen: the renderings parse
-			panic(fmt.Sprintf("model.TLCStateText: %s: %v", v, err))
-		}
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(v + "=" + c)
+		b.WriteString(v + "=" + view[v])
 	}
 	return b.String()
 }

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/gmplab/gmplab/spec"
 )
 
 // TestTLCStateText: the first states TLC dumped (tla/MCGMP_small.cfg run
@@ -53,4 +55,67 @@ func TestTLCStateText(t *testing.T) {
 	if _, err := ReadTLCDump("bad", strings.NewReader("State 1:\n/\\ Ps = <<>>\n\n")); err == nil {
 		t.Error("ReadTLCDump accepted a state without every GMP.tla variable")
 	}
+}
+
+// TestTLCCanonDirect: the variables tlcFullView renders directly in
+// canonical form are what canonTLA makes of them, on the states of a
+// workload with frames, slots, pointers, loops and dead Gs.
+func TestTLCCanonDirect(t *testing.T) {
+	for _, mut := range []Mutants{0, MutCopyNoAdjust} { // with and without stale pointers
+		testTLCCanonDirect(t, tlcCallsInit(t, mut))
+	}
+}
+
+func testTLCCanonDirect(t *testing.T, s State) {
+	n := 0
+	seen := map[uint64]bool{}
+	queue := []State{s}
+	for len(queue) > 0 && n < 3000 {
+		st := queue[0]
+		queue = queue[1:]
+		n++
+		for v, text := range tlcFullView(st) {
+			c, err := canonTLA(text)
+			if err != nil {
+				t.Fatalf("%s: canonTLA(%s): %v", v, text, err)
+			}
+			if c != text {
+				t.Fatalf("%s is not rendered canonically:\n got  %s\n want %s", v, text, c)
+			}
+		}
+		for _, a := range Enabled(st) {
+			ns, err := Step(st, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fp := ns.Fingerprint(); !seen[fp] {
+				seen[fp] = true
+				queue = append(queue, ns)
+			}
+		}
+	}
+	t.Logf("%d states checked", n)
+}
+
+// tlcCallsInit is the initial state of tla/MCGMP_calls.gmp under its
+// config (tla/manifest.json) and mut.
+func tlcCallsInit(t *testing.T, mut Mutants) State {
+	t.Helper()
+	src, err := os.ReadFile("../tla/MCGMP_calls.gmp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := spec.ParseCode("MCGMP_calls", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := spec.ParseConfig("procs=2 runq-size=2 stack-min=128 stack-max=512 stack-guard=32 stack-shrink-reserve=16")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Init(&Env{Cfg: cfg, Code: code, Mutants: mut}, Boot{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -22,25 +22,16 @@ import (
 const tlaDir = "../tla"
 
 // tlaOmittedActions are the action kinds of spec.ActionKinds that
-// tla/GMP.tla does not define, each with the reason. GMP.tla models the
-// untimed model for straight-line workloads of scheduler-visible
-// statements (spawn, gosched, park, ready, syscall, exit, return).
+// tla/GMP.tla does not define, each with the reason. GMP.tla is the
+// untimed model for the whole workload language.
 var tlaOmittedActions = map[string]string{
-	"Compute":    "the restricted workloads have no compute statements (a compute loads G.Left, which TLA+ would have to carry as a duration)",
-	"Call":       "the restricted workloads have no calls: every G runs in one frame",
-	"Preempt":    "a preemption request is honoured only at a call or (async) a compute; the restricted workloads have neither, so Preempt is never enabled",
-	"GC":         "GC only shrinks stacks, which are constant without calls; the restricted workloads have no gc statement",
-	"Gomaxprocs": "the restricted workloads have no gomaxprocs statement (Procs is a constant)",
 	"SysmonTick": "timed mode only; GMP.tla is the untimed model",
 	"Advance":    "timed mode only; GMP.tla is the untimed model",
 }
 
 // tlaOmittedInvariants are the invariants of spec.Invariants that
-// GMP.tla does not define, each with the reason.
-var tlaOmittedInvariants = map[string]string{
-	"StackBounds":        "stacks are constant in the restricted model (no calls, no GC): one StackMin stack per G",
-	"StackPointersValid": "the restricted workloads have no frame slots, hence no pointers",
-}
+// GMP.tla does not define, each with the reason (none: it states them all).
+var tlaOmittedInvariants = map[string]string{}
 
 // tlaExtraInvariants are invariant operators of GMP.tla that are not in
 // spec.Invariants, each with the reason.
@@ -66,7 +57,8 @@ func tlaDefs(t *testing.T, src, section string) []string {
 }
 
 // TestTLAVocabulary checks that GMP.tla and spec/ use the same names: every
-// action kind and invariant of spec that the restricted model has is an
+// action kind and invariant of spec that GMP.tla models (all but the
+// timed-only tlaOmittedActions) is an
 // operator of GMP.tla, and every action and invariant operator of GMP.tla
 // is one of spec's names (helpers such as DoSchedule are allowed only as
 // helpers: an action section operator must be an action kind or start
@@ -79,7 +71,7 @@ func TestTLAVocabulary(t *testing.T) {
 	src := string(b)
 
 	// Actions: the operators of the ACTIONS section that are not helpers
-	// (Do*, Acq*) are exactly the kinds the restricted model takes.
+	// (Do*, Acq*) are exactly the kinds GMP.tla models.
 	var actions []string
 	for _, n := range tlaDefs(t, src, "ACTIONS") {
 		if strings.HasPrefix(n, "Do") || strings.HasPrefix(n, "Acq") {
@@ -156,6 +148,11 @@ func TestTLAVocabulary(t *testing.T) {
 		if specInv[n] && !slices.Contains(cfgInvs, n) {
 			t.Errorf("GMP.tla defines invariant %s, but no cfg checks it", n)
 		}
+	}
+	// The explorer's transition check is GMP.tla's action property of the
+	// same name.
+	if !regexp.MustCompile(`(?m)^` + model.CheckStealRunnext + `\s*==\s*\[\]\[`).MatchString(src) {
+		t.Errorf("GMP.tla does not define the action property %s == [][...]_vars (model.CheckStealRunnext)", model.CheckStealRunnext)
 	}
 }
 
@@ -394,7 +391,9 @@ func findTLC() string {
 var (
 	tlcCountsRE = regexp.MustCompile(`([0-9,]+) states generated, ([0-9,]+) distinct states found, 0 states left on queue`)
 	tlcDepthRE  = regexp.MustCompile(`The depth of the complete state graph search is ([0-9,]+)`)
-	tlcViolRE   = regexp.MustCompile(`Invariant (\w+) is violated`)
+	// An invariant, or an action property such as
+	// StealTakesRunnextOnlyFromEmptyRing (model.CheckStealRunnext).
+	tlcViolRE = regexp.MustCompile(`(?:Invariant|Action property) (\w+) is violated`)
 )
 
 func atoiComma(s string) int {

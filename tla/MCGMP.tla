@@ -1,47 +1,146 @@
 ------------------------------- MODULE MCGMP -------------------------------
 (***************************************************************************)
 (* Model-checking values for GMP.tla: the workloads of the MCGMP_*.cfg     *)
-(* configurations, written as GMP's Funcs.  Each mirrors the workload file *)
-(* of the same name (MCGMP_<name>.gmp), which the Go explorer runs; the    *)
-(* function order is the file's order, so Fn indices agree.                *)
+(* configurations, as GMP's Funcs.  Each is the workload file of the same  *)
+(* name (MCGMP_<name>.gmp, which the Go explorer runs) compiled by         *)
+(* spec.Compile and written by model.TLAFuncs: properties/tla_test.go      *)
+(* (TestTLAFuncs) checks that each operator below is exactly that text,    *)
+(* so the two forms run the same program.  Do not edit them by hand:      *)
+(* regenerate with                                                         *)
+(*   go test ./properties -run TestTLAFuncs -v                             *)
+(* which prints the expected text of any operator that differs.            *)
 (***************************************************************************)
 EXTENDS GMP
-
-\* One instruction: op, the spawned function f, the key k, the count n.
-I(op, f, k, n) == [op |-> op, f |-> f, k |-> k, n |-> n]
-Ret == I("return", 0, 0, 0)
-
-(* MCGMP_medium.gmp:
-     func main { spawn w; spawn w; park done 2 }
-     func w    { gosched; syscall 1ms; ready done }              *)
-MediumFuncs ==
-    << << I("spawn", 2, 0, 0), I("spawn", 2, 0, 0), I("park", 0, 0, 2), Ret >>,
-       << I("gosched", 0, 0, 0), I("syscall", 0, 0, 0), I("ready", 0, 0, 0), Ret >> >>
-
-(* MCGMP_syscall.gmp:
-     func main { spawn w; spawn w; park done 2 }
-     func w    { syscall 1ms; ready done }                        *)
-SyscallFuncs ==
-    << << I("spawn", 2, 0, 0), I("spawn", 2, 0, 0), I("park", 0, 0, 2), Ret >>,
-       << I("syscall", 0, 0, 0), I("ready", 0, 0, 0), Ret >> >>
-
-(* MCGMP_large.gmp: MCGMP_syscall with three workers (about 1.9 million
-   distinct states; a run of minutes under TLC).
-     func main { spawn w; spawn w; spawn w; park done 3 }
-     func w    { syscall 1ms; ready done }                        *)
-LargeFuncs ==
-    << << I("spawn", 2, 0, 0), I("spawn", 2, 0, 0), I("spawn", 2, 0, 0),
-          I("park", 0, 0, 3), Ret >>,
-       << I("syscall", 0, 0, 0), I("ready", 0, 0, 0), Ret >> >>
-
-(* MCGMP_small.gmp (model/testdata/explore/spill.gmp): the fourth spawn
-   kicks runnext into a full ring of 2, which spills.
-     func main { spawn w; spawn w; spawn w; spawn w; park done 4 }
-     func w    { ready done }                                     *)
+\* MCGMP_small.gmp
 SmallFuncs ==
-    << << I("spawn", 2, 0, 0), I("spawn", 2, 0, 0), I("spawn", 2, 0, 0),
-          I("spawn", 2, 0, 0), I("park", 0, 0, 4), Ret >>,
-       << I("ready", 0, 0, 0), Ret >> >>
+<<
+    \* main
+    [frame |-> 0, body |-> <<
+        Ins([op |-> "spawn", f |-> 2, n |-> 0]),
+        Ins([op |-> "spawn", f |-> 2, n |-> 0]),
+        Ins([op |-> "spawn", f |-> 2, n |-> 0]),
+        Ins([op |-> "spawn", f |-> 2, n |-> 0]),
+        Ins([op |-> "park", k |-> 0, n |-> 4]),
+        Ins([op |-> "return"]) >>],
+    \* w
+    [frame |-> 0, body |-> <<
+        Ins([op |-> "ready", k |-> 0]),
+        Ins([op |-> "return"]) >>] >>
+
+\* MCGMP_syscall.gmp
+SyscallFuncs ==
+<<
+    \* main
+    [frame |-> 0, body |-> <<
+        Ins([op |-> "spawn", f |-> 2, n |-> 0]),
+        Ins([op |-> "spawn", f |-> 2, n |-> 0]),
+        Ins([op |-> "park", k |-> 0, n |-> 2]),
+        Ins([op |-> "return"]) >>],
+    \* w
+    [frame |-> 0, body |-> <<
+        Ins([op |-> "syscall", d |-> 1000000]),
+        Ins([op |-> "ready", k |-> 0]),
+        Ins([op |-> "return"]) >>] >>
+
+\* MCGMP_medium.gmp
+MediumFuncs ==
+<<
+    \* main
+    [frame |-> 0, body |-> <<
+        Ins([op |-> "spawn", f |-> 2, n |-> 0]),
+        Ins([op |-> "spawn", f |-> 2, n |-> 0]),
+        Ins([op |-> "park", k |-> 0, n |-> 2]),
+        Ins([op |-> "return"]) >>],
+    \* w
+    [frame |-> 0, body |-> <<
+        Ins([op |-> "gosched"]),
+        Ins([op |-> "syscall", d |-> 1000000]),
+        Ins([op |-> "ready", k |-> 0]),
+        Ins([op |-> "return"]) >>] >>
+
+\* MCGMP_large.gmp
+LargeFuncs ==
+<<
+    \* main
+    [frame |-> 0, body |-> <<
+        Ins([op |-> "spawn", f |-> 2, n |-> 0]),
+        Ins([op |-> "spawn", f |-> 2, n |-> 0]),
+        Ins([op |-> "spawn", f |-> 2, n |-> 0]),
+        Ins([op |-> "park", k |-> 0, n |-> 3]),
+        Ins([op |-> "return"]) >>],
+    \* w
+    [frame |-> 0, body |-> <<
+        Ins([op |-> "syscall", d |-> 1000000]),
+        Ins([op |-> "ready", k |-> 0]),
+        Ins([op |-> "return"]) >>] >>
+
+\* MCGMP_calls.gmp
+CallsFuncs ==
+<<
+    \* main
+    [frame |-> 16, body |-> <<
+        Ins([op |-> "set", slot |-> 1, n |-> 3]),
+        Ins([op |-> "ref", slot |-> 0, up |-> 0, to |-> 1]),
+        Ins([op |-> "spawn", f |-> 3, n |-> 0]),
+        Ins([op |-> "call", f |-> 2, n |-> 1]),
+        Ins([op |-> "check", slot |-> 0, n |-> 5, deref |-> TRUE]),
+        Ins([op |-> "repeat", n |-> 2, jump |-> 9]),
+        Ins([op |-> "gc"]),
+        Ins([op |-> "end", jump |-> 6]),
+        Ins([op |-> "check", slot |-> 0, n |-> 5, deref |-> TRUE]),
+        Ins([op |-> "park", k |-> 0, n |-> 1]),
+        Ins([op |-> "return"]) >>],
+    \* f
+    [frame |-> 112, body |-> <<
+        Ins([op |-> "ref", slot |-> 0, up |-> 1, to |-> 1]),
+        Ins([op |-> "store", slot |-> 0, n |-> 5]),
+        Ins([op |-> "compute", d |-> 1000000]),
+        Ins([op |-> "descend", f |-> 2]),
+        Ins([op |-> "check", slot |-> 0, n |-> 5, deref |-> TRUE]),
+        Ins([op |-> "return"]) >>],
+    \* w
+    [frame |-> 0, body |-> <<
+        Ins([op |-> "compute", d |-> 1000000]),
+        Ins([op |-> "ready", k |-> 0]),
+        Ins([op |-> "return"]) >>] >>
+
+\* MCGMP_procs.gmp
+ProcsFuncs ==
+<<
+    \* main
+    [frame |-> 0, body |-> <<
+        Ins([op |-> "spawn", f |-> 2, n |-> 0]),
+        Ins([op |-> "spawn", f |-> 2, n |-> 0]),
+        Ins([op |-> "gomaxprocs", n |-> 1]),
+        Ins([op |-> "gomaxprocs", n |-> 3]),
+        Ins([op |-> "park", k |-> 0, n |-> 2]),
+        Ins([op |-> "return"]) >>],
+    \* w
+    [frame |-> 0, body |-> <<
+        Ins([op |-> "compute", d |-> 1000000]),
+        Ins([op |-> "gosched"]),
+        Ins([op |-> "ready", k |-> 0]),
+        Ins([op |-> "return"]) >>] >>
+
+\* MCGMP_overflow.gmp
+OverflowFuncs ==
+<<
+    \* main
+    [frame |-> 16, body |-> <<
+        Ins([op |-> "spawn", f |-> 3, n |-> 0]),
+        Ins([op |-> "call", f |-> 2, n |-> 2]),
+        Ins([op |-> "park", k |-> 0, n |-> 1]),
+        Ins([op |-> "return"]) >>],
+    \* deep
+    [frame |-> 96, body |-> <<
+        Ins([op |-> "descend", f |-> 2]),
+        Ins([op |-> "return"]) >>],
+    \* w
+    [frame |-> 0, body |-> <<
+        Ins([op |-> "syscall", d |-> 1000000]),
+        Ins([op |-> "ready", k |-> 0]),
+        Ins([op |-> "return"]) >>] >>
+
 (***************************************************************************)
 (* Liveness (MCGMP_liveness.cfg, on SmallFuncs).                           *)
 (*                                                                         *)
@@ -64,13 +163,18 @@ MAction(m) ==
     /\ m \in MIDs
     /\ \/ Schedule(m)
        \/ \E v \in PIDs, r \in {0, StealRounds - 1} : Steal(m, v, r)
+       \/ Compute(m)
+       \/ Call(m)
        \/ Spawn(m)
        \/ Gosched(m)
+       \/ Preempt(m)
        \/ Park(m)
        \/ \E w \in {NoG} \cup GIDs : Ready(m, w)
        \/ EnterSyscall(m)
        \/ ExitSyscall(m)
+       \/ GC(m)
        \/ Goexit(m)
+       \/ Gomaxprocs(m)
 
 FairSpec == Spec /\ \A m \in 0..(LivenessMaxMs - 1) : WF_vars(MAction(m))
 
@@ -81,8 +185,10 @@ EveryRunnableGRuns ==
     \A g \in 1..LivenessMaxGs :
         [](g \in GIDs /\ Gs[g].st = "runnable" => <>(g \in GIDs /\ Gs[g].st = "running"))
 
-\* No P stays idle forever while a runnable G waits.
+\* No P stays idle forever while a runnable G waits.  TLC needs a constant
+\* quantifier outside a temporal operator: the Ps are the initial ones
+\* (the liveness workload makes no gomaxprocs change).
 NoIdlePWhileRunnableWaits ==
-    \A p \in PIDs :
+    \A p \in 0..(Procs - 1) :
         []<>(~(Ps[p].st = "idle" /\ \E g \in GIDs : Gs[g].st = "runnable"))
 =============================================================================

@@ -1,0 +1,35 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/gmplab/gmplab/spec"
+)
+
+// CheckStealRunnext is a transition check (a property of each step, not
+// of a state; tla/GMP.tla states it as the action property
+// [][StealTakesRunnextOnly]_vars): a P's runnext G that starts running on
+// another P in one step (a thief took it) was taken from a P whose ring was
+// empty. runqgrab takes runnext only when it finds the ring empty
+// (proc.go:7662-7725). The mutant steal-runnext-nonempty breaks it without
+// breaking any state invariant: it changes which G runs, not where Gs are.
+const CheckStealRunnext = "StealTakesRunnextOnlyFromEmptyRing"
+
+// stealRunnextViolation checks CheckStealRunnext on the step from s to ns.
+func stealRunnextViolation(s, ns *State) error {
+	for v := range s.Ps {
+		g := s.Ps[v].Runnext
+		if g == spec.NoG || len(s.Ps[v].Runq) == 0 || int(g) > len(ns.Gs) {
+			continue
+		}
+		ng := &ns.Gs[g-1]
+		if ng.Status != spec.GRunning || ng.M == spec.NoM || int(ng.M) >= len(ns.Ms) {
+			continue
+		}
+		if p := ns.Ms[ng.M].P; p != spec.PID(v) {
+			return &spec.InvariantError{Name: CheckStealRunnext, Err: fmt.Errorf(
+				"%v, p%d's runnext, now runs on %v (p%d), taken while p%d's ring held %d G(s)", g, v, ng.M, p, v, len(s.Ps[v].Runq))}
+		}
+	}
+	return nil
+}
