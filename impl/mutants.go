@@ -1,10 +1,6 @@
 package impl
 
-import (
-	"fmt"
-	"sort"
-	"strings"
-)
+import "github.com/gmplab/gmplab/spec"
 
 // Mutants is a set of deliberate bugs switched into the implementation, to
 // prove that the checks catch them (properties' mutation report, gmplab
@@ -83,45 +79,10 @@ var mutantNames = map[Mutants]string{
 // Has reports whether m includes all of o.
 func (m Mutants) Has(o Mutants) bool { return m&o == o && o != 0 }
 
-func (m Mutants) String() string {
-	var names []string
-	for b, n := range mutantNames {
-		if m.Has(b) {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	return strings.Join(names, ",")
-}
+func (m Mutants) String() string { return spec.FormatMutants(m, mutantNames) }
 
 // MutantNames lists every mutant's name, sorted.
-func MutantNames() []string {
-	var names []string
-	for _, n := range mutantNames {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func MutantNames() []string { return spec.MutantNamesOf(mutantNames) }
 
 // ParseMutants reads a comma-separated list of mutant names.
-func ParseMutants(s string) (Mutants, error) {
-	var m Mutants
-	for _, w := range strings.Split(s, ",") {
-		w = strings.TrimSpace(w)
-		if w == "" {
-			continue
-		}
-		found := false
-		for b, n := range mutantNames {
-			if n == w {
-				m |= b
-				found = true
-			}
-		}
-		if !found {
-			return 0, fmt.Errorf("unknown mutant %q (known: %s)", w, strings.Join(MutantNames(), ", "))
-		}
-	}
-	return m, nil
-}
+func ParseMutants(s string) (Mutants, error) { return spec.ParseMutantSet(s, mutantNames) }

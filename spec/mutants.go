@@ -1,5 +1,11 @@
 package spec
 
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
 // MutantInfo describes one deliberate bug that model and impl can switch on
 // (model.Mutants, impl.Mutants) to prove that the checks catch it. Name is
 // the mutant's one name in both forms, on the command line (gmplab
@@ -51,4 +57,51 @@ func MutantByName(name string) (MutantInfo, bool) {
 		}
 	}
 	return MutantInfo{}, false
+}
+
+// FormatMutants prints the set m of a form's mutants (model.Mutants,
+// impl.Mutants: one bit each, named by names) as their sorted names,
+// comma-separated.
+func FormatMutants[M ~uint32](m M, names map[M]string) string {
+	var out []string
+	for b, n := range names {
+		if m&b == b {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
+
+// MutantNamesOf lists the names of a form's mutants, sorted.
+func MutantNamesOf[M ~uint32](names map[M]string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ParseMutantSet reads a comma-separated list of a form's mutant names
+// ("" is the empty set); an unknown name is an error naming the known ones.
+func ParseMutantSet[M ~uint32](s string, names map[M]string) (M, error) {
+	var m M
+	for _, w := range strings.Split(s, ",") {
+		w = strings.TrimSpace(w)
+		if w == "" {
+			continue
+		}
+		found := false
+		for b, n := range names {
+			if n == w {
+				m |= b
+				found = true
+			}
+		}
+		if !found {
+			return 0, fmt.Errorf("unknown mutant %q (known: %s)", w, strings.Join(MutantNamesOf(names), ", "))
+		}
+	}
+	return m, nil
 }
