@@ -449,8 +449,11 @@ func (s *Sched) exitSyscall(mp *m) (string, string) {
 	return "", path
 }
 
-// gc: a garbage collection: every stack safe to shrink (not in a syscall)
-// that uses less than a quarter of its size is halved.
+// gc: a garbage collection under a stop-the-world, as in the model:
+// the world stops as for a GOMAXPROCS change (other running Gs go to
+// their own P's runnext, proc.go:4331-4334), every stack safe to shrink
+// (not in a syscall) that uses less than a quarter of its size is
+// halved, and the world starts (procresize at the same count, wakep).
 //
 // Reference: stack.go:1286-1335 shrinkstack.
 // Executed only by mp, with the world stopped (drive mode: always).
@@ -462,6 +465,7 @@ func (s *Sched) gc(mp *m) string {
 	if in.Op != spec.OpGC {
 		return "the G's next statement is not gc"
 	}
+	oldm := s.stopTheWorld(mp)
 	s.allglock.Lock()
 	all := append([]*g(nil), s.allg...)
 	s.allglock.Unlock()
@@ -475,6 +479,8 @@ func (s *Sched) gc(mp *m) string {
 			s.tr.emit("Shrink", x.id, mp.p.Load().id, mp.id, "from", strconv.FormatInt(old, 10), "to", strconv.FormatInt(x.stack.size(), 10))
 		}
 	}
+	s.procresize(mp, s.procs, oldm)
+	s.wakep(mp) // start the world
 	s.advancePC(mp, gp)
 	return ""
 }

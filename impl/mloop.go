@@ -321,9 +321,10 @@ func (e *engine) compute(mp *m, gp *g) {
 }
 
 // preempt honours gp's preemption request at a safe point: during a
-// pending stop-the-world gp stays on mp, which stops (the runtime puts it
-// in its P's runnext and runs it again after the world starts); otherwise
-// gp goes to the global tail (gopreempt_m).
+// pending stop-the-world mp stops at the barrier with gp at that safe
+// point, and the stopper's step (gc, gomaxprocs: Sched.stopTheWorld) puts
+// gp in its own P's runnext, as goschedImpl does when gcwaiting
+// (proc.go:4331-4334); otherwise gp goes to the global tail (gopreempt_m).
 // Executed only by mp, running gp.
 func (e *engine) preempt(mp *m, gp *g) {
 	if e.gcwaiting.Load() {

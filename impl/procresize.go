@@ -23,8 +23,23 @@ func (s *Sched) gomaxprocs(mp *m) (string, int, int) {
 	}
 	n := int(in.N)
 	old := s.procs
+	oldm := s.stopTheWorld(mp)
+	s.procresize(mp, n, oldm)
+	// Start the world.
+	s.wakep(mp)
+	s.advancePC(mp, gp)
+	return "", old, n
+}
+
+// stopTheWorld is the state change of a stop-the-world by mp (see
+// gomaxprocs): running Gs to their own P's runnext, Ps taken from
+// syscalls, every other M with a P stopped, the idle P list emptied. It
+// returns which M held each P.
+//
+// Reference: proc.go:1628-1752 stopTheWorldWithSema, 4331-4334.
+// Executed only by mp, with the world stopped (drive mode: always).
+func (s *Sched) stopTheWorld(mp *m) map[*p]*m {
 	oldm := map[*p]*m{}
-	// Stop the world.
 	for _, om := range s.allm {
 		if om == mp || om.p.Load() == nil {
 			continue
@@ -55,8 +70,17 @@ func (s *Sched) gomaxprocs(mp *m) (string, int, int) {
 	s.pidle = s.pidle[:0]
 	s.npidle.Store(0)
 	s.needspinning.Store(false)
+	s.lock.Unlock()
+	return oldm
+}
 
-	// procresize.
+// procresize sets GOMAXPROCS to n after stopTheWorld.
+//
+// Reference: proc.go:6030-6251 procresize.
+// Executed only by mp, with the world stopped.
+func (s *Sched) procresize(mp *m, n int, oldm map[*p]*m) {
+	old := s.procs
+	s.lock.Lock()
 	for len(s.allp) < n {
 		s.allp = append(s.allp, s.newP(spec.PID(len(s.allp))))
 	}
@@ -110,10 +134,6 @@ func (s *Sched) gomaxprocs(mp *m) (string, int, int) {
 		}
 	}
 	s.lock.Unlock()
-	// Start the world.
-	s.wakep(mp)
-	s.advancePC(mp, gp)
-	return "", old, n
 }
 
 // takeIdleM removes mp from the idle-M list if it is there (mgetSpecific).

@@ -132,10 +132,12 @@ func (e *engine) barrier(mp *m) {
 	}
 }
 
-// barrierWithG stops mp at the barrier while gp is at a safe point; when
-// the world starts and gp is still mp's (a GOMAXPROCS change moves it to
-// its P's runnext), its stop-the-world preemption request is dropped (the
-// runtime re-executes it from runnext, which clears gp.preempt).
+// barrierWithG stops mp at the barrier while gp is at a safe point. A GC
+// or GOMAXPROCS change moves gp to its P's runnext meanwhile
+// (Sched.stopTheWorld); after a stop that changes nothing (sysmon's
+// snapshot) gp is still mp's and its stop-the-world preemption request is
+// dropped (the runtime re-executes it from runnext, which clears
+// gp.preempt).
 // Executed only by mp, running gp.
 func (e *engine) barrierWithG(mp *m, gp *g) {
 	e.barrier(mp)
