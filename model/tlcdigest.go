@@ -19,9 +19,10 @@ var TLCStateVars = []string{"Ps", "Ms", "Gs", "Global", "IdleP", "IdleM", "NMSpi
 // tlcFullView renders every GMP.tla variable of s (TLCStateVars), for a
 // state of the untimed model, directly in canonTLA's canonical form
 // (TestTLCCanonDirect checks that canonTLA leaves each unchanged; parsing
-// every rendering back made ReachableTLCDigest several times slower). Ps,
-// Ms, Global, IdleP, IdleM, NMSpinning, NeedSpinning and Exited are as in
-// tlcView. A G is
+// every rendering back made ReachableTLCDigest several times slower). Ps
+// is allp (dead Ps included) as P -> [m, st, next, runq, stick, ytick]; Ms
+// is the sequence of [p, curg, spin, oldp]; Global, IdleP and IdleM are
+// sequences; NMSpinning, NeedSpinning and Exited as in State. A G is
 //
 //	[st, m, fn, preempt, fresh, wkey, wn, left, gen, size, frames]
 //

@@ -190,15 +190,17 @@ func (e *TLCDivergence) Error() string {
 	return fmt.Sprintf("TLC state %d (action %s): %s (candidates: [%s])", e.Step, e.TLCAction, e.Reason, strings.Join(cands, "; "))
 }
 
-// TLCViewVars are the GMP.tla variables that tlcView renders and ReplayTLC
-// compares.
+// TLCViewVars are the GMP.tla variables that ReplayTLC compares on a trace
+// of the restricted GMP.tla that lacked NProcs and Fatal (its Gs had a
+// different shape). A trace with every variable of TLCStateVars is
+// compared on all of them.
 var TLCViewVars = []string{"Ps", "Ms", "Global", "IdleP", "IdleM", "NMSpinning", "NeedSpinning", "Exited"}
 
 // ReplayTLC maps a TLC trace of GMP.tla onto model actions from init. For
 // each TLC step with action name N, the candidates are the enabled model
 // actions of kind N (all enabled actions when N is not an action kind,
 // e.g. "Next", which TLC prints when the actions sit under an \E); the one
-// whose successor's tlcView equals TLC's state (up to whitespace and
+// whose successor's rendering (tlcFullView) equals TLC's state (up to whitespace and
 // record field order) is taken. The initial state must match TLC's first
 // state too. At the first step where no candidate, or more than one,
 // matches, ReplayTLC returns the actions mapped so far and a
@@ -210,10 +212,17 @@ func ReplayTLC(init State, tr *TLCTrace) (actions []Action, err error) {
 	if tr == nil || len(tr.States) == 0 {
 		return nil, errors.New("model.ReplayTLC: empty TLC trace")
 	}
+	vars := TLCStateVars
+	for _, v := range TLCStateVars {
+		if _, ok := tr.States[0].Vars[v]; !ok {
+			vars = TLCViewVars // a trace of the restricted GMP.tla
+			break
+		}
+	}
 	want := make([]map[string]string, len(tr.States))
 	for i, st := range tr.States {
 		w := map[string]string{}
-		for _, v := range TLCViewVars {
+		for _, v := range vars {
 			raw, ok := st.Vars[v]
 			if !ok {
 				return nil, fmt.Errorf("%s:%d: state %d has no variable %s", tr.Name, st.Line, st.Num, v)
@@ -226,7 +235,7 @@ func ReplayTLC(init State, tr *TLCTrace) (actions []Action, err error) {
 		}
 		want[i] = w
 	}
-	if d := viewDiff(init, want[0]); d != "" {
+	if d := viewDiff(init, want[0], vars); d != "" {
 		return nil, &TLCDivergence{Step: 1, TLCAction: InitialPredicate, Reason: "the model's initial state differs: " + d}
 	}
 	kinds := map[string]bool{}
@@ -251,7 +260,7 @@ func ReplayTLC(init State, tr *TLCTrace) (actions []Action, err error) {
 				diffs = append(diffs, fmt.Sprintf("%v: %v", a, err))
 				continue
 			}
-			if d := viewDiff(ns, want[i]); d != "" {
+			if d := viewDiff(ns, want[i], vars); d != "" {
 				diffs = append(diffs, fmt.Sprintf("%v: %s", a, d))
 				continue
 			}
@@ -272,7 +281,7 @@ func ReplayTLC(init State, tr *TLCTrace) (actions []Action, err error) {
 			return actions, &TLCDivergence{Step: st.Num, TLCAction: st.Action, Candidates: cands, Reason: reason}
 		default:
 			return actions, &TLCDivergence{Step: st.Num, TLCAction: st.Action, Candidates: match,
-				Reason: fmt.Sprintf("%d model actions reach TLC's state (on the variables compared: %s)", len(match), strings.Join(TLCViewVars, ", "))}
+				Reason: fmt.Sprintf("%d model actions reach TLC's state (on the variables compared: %s)", len(match), strings.Join(vars, ", "))}
 		}
 	}
 	return actions, nil
@@ -287,59 +296,18 @@ func stepNoPanic(s State, a Action) (ns State, err error) {
 	return Step(s, a)
 }
 
-// viewDiff compares the model state's view with TLC's canonical values and
-// says which variables differ, or "".
-func viewDiff(s State, want map[string]string) string {
-	view := tlcView(s)
+// viewDiff compares the model state's variables vars (rendered
+// canonically by tlcFullView) with TLC's canonical values and says which
+// differ, or "".
+func viewDiff(s State, want map[string]string, vars []string) string {
+	view := tlcFullView(s)
 	var out []string
-	for _, v := range TLCViewVars {
-		got, err := canonTLA(view[v])
-		if err != nil {
-			got = view[v]
-		}
-		if got != want[v] {
+	for _, v := range vars {
+		if got := view[v]; got != want[v] {
 			out = append(out, fmt.Sprintf("%s is %s, TLC has %s", v, got, want[v]))
 		}
 	}
 	return strings.Join(out, ", ")
-}
-
-// tlcView renders the model state's values of the GMP.tla variables in
-// TLCViewVars in TLC's syntax (see tla/GMP.tla's VARIABLES).
-func tlcView(s State) map[string]string {
-	b2s := func(b bool) string {
-		if b {
-			return "TRUE"
-		}
-		return "FALSE"
-	}
-	seq := func(n int, f func(i int) string) string {
-		parts := make([]string, n)
-		for i := range parts {
-			parts[i] = f(i)
-		}
-		return "<<" + strings.Join(parts, ", ") + ">>"
-	}
-	ps := make([]string, len(s.Ps))
-	for i, p := range s.Ps {
-		ps[i] = fmt.Sprintf("%d :> [m |-> %d, st |-> %q, next |-> %d, runq |-> %s, stick |-> %d, ytick |-> %d]",
-			i, p.M, p.Status.String(), p.Runnext,
-			seq(len(p.Runq), func(j int) string { return strconv.Itoa(int(p.Runq[j])) }),
-			p.Schedtick, p.Syscalltick)
-	}
-	return map[string]string{
-		"Ps": "(" + strings.Join(ps, " @@ ") + ")",
-		"Ms": seq(len(s.Ms), func(i int) string {
-			m := s.Ms[i]
-			return fmt.Sprintf("[p |-> %d, curg |-> %d, spin |-> %s, oldp |-> %d]", m.P, m.Curg, b2s(m.Spinning), m.OldP)
-		}),
-		"Global":       seq(len(s.Global), func(i int) string { return strconv.Itoa(int(s.Global[i])) }),
-		"IdleP":        seq(len(s.IdleP), func(i int) string { return strconv.Itoa(int(s.IdleP[i])) }),
-		"IdleM":        seq(len(s.IdleM), func(i int) string { return strconv.Itoa(int(s.IdleM[i])) }),
-		"NMSpinning":   strconv.Itoa(s.NMSpinning),
-		"NeedSpinning": b2s(s.NeedSpinning),
-		"Exited":       b2s(s.Exited),
-	}
 }
 
 // canonTLA parses a TLC-printed value and prints it canonically: no

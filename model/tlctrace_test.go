@@ -155,3 +155,30 @@ func TestCanonTLA(t *testing.T) {
 		t.Errorf("%q vs %q (%v)", a, b, err)
 	}
 }
+
+// TestReplayTLCWholeState: a trace of the whole-language GMP.tla (every
+// variable of TLCStateVars) is compared on every variable. Compared on
+// TLCViewVars alone, its third state was ambiguous: Call and SysmonPreempt
+// change only Gs, so both reached it (a regression found replaying
+// MCGMP_bug_copy_no_adjust's trace).
+func TestReplayTLCWholeState(t *testing.T) {
+	f, err := os.Open("testdata/tlc/copy-no-adjust.out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr, err := ReadTLCTrace("copy-no-adjust.out", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Violation != "StackPointersValid" || len(tr.States) != 3 {
+		t.Fatalf("violation %q, %d states; want StackPointersValid, 3", tr.Violation, len(tr.States))
+	}
+	acts, err := ReplayTLC(tlcCallsInit(t, MutCopyNoAdjust), tr)
+	if err != nil {
+		t.Fatalf("ReplayTLC: %v (mapped %v)", err, acts)
+	}
+	if len(acts) != 2 || acts[0].String() != "Spawn m=m0" || acts[1].String() != "Call m=m0" {
+		t.Fatalf("mapped %v, want [Spawn m=m0 Call m=m0]", acts)
+	}
+}

@@ -22,8 +22,9 @@ With -tlc, replay instead TLC's error trace of tla/GMP.tla (TLC's output,
 its "The behavior up to this point is:" section) on the model built from
 -workload, -config (e.g. "procs=2 runq-size=2") and -mutants. Each TLC step
 is mapped to the one enabled model action whose successor agrees with TLC's
-state on Ps, Ms, Global, IdleP, IdleM, NMSpinning, NeedSpinning and Exited;
-where none or several do, the trace diverges (exit status 1). Each mapped
+state on every GMP.tla variable (on Ps, Ms, Global, IdleP, IdleM,
+NMSpinning, NeedSpinning and Exited for a trace of the older GMP.tla that
+lacked NProcs and Fatal); where none or several do, the trace diverges (exit status 1). Each mapped
 step is printed and checked as above. If the model breaks the invariant TLC
 reported, after TLC's last step, the two agree: exit status 0. -save writes
 the mapped actions as a trace file, to keep as a regression test.`, stderr)
