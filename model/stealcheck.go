@@ -33,3 +33,11 @@ func stealRunnextViolation(s, ns *State) error {
 	}
 	return nil
 }
+
+// CheckStep checks the transition checks of the explorer (today
+// CheckStealRunnext) on the step from s to ns, for the replays of traces
+// and TLC counterexamples: it returns a *spec.InvariantError naming the
+// check, or nil.
+func CheckStep(s, ns State) error {
+	return stealRunnextViolation(&s, &ns)
+}

@@ -67,9 +67,13 @@ func ReadTLCTrace(name string, r io.Reader) (*TLCTrace, error) {
 		line++
 		text := strings.TrimRight(sc.Text(), " \t\r")
 		if !inTrace {
-			if rest, ok := strings.CutPrefix(text, "Error: Invariant "); ok {
-				if n, ok := strings.CutSuffix(rest, " is violated."); ok {
-					tr.Violation = n
+			// An invariant, or an action property (a transition check
+			// such as CheckStealRunnext).
+			for _, prefix := range []string{"Error: Invariant ", "Error: Action property "} {
+				if rest, ok := strings.CutPrefix(text, prefix); ok {
+					if n, ok := strings.CutSuffix(rest, " is violated."); ok {
+						tr.Violation = n
+					}
 				}
 			}
 			if strings.HasSuffix(text, "The behavior up to this point is:") {

@@ -107,6 +107,30 @@ func TestExploreReplay(t *testing.T) {
 	}
 }
 
+// TestReplayTLCActionProperty: a TLC trace that breaks an action property
+// (GMP.tla's StealTakesRunnextOnlyFromEmptyRing, the explorer's transition
+// check) replays on the model with the same mutant and breaks the same
+// check; the explorer's own counterexample replays the same way. (A
+// regression: replay checked state invariants only, and reported "did not
+// reproduce".)
+func TestReplayTLCActionProperty(t *testing.T) {
+	out := "../../model/testdata/tlc/steal-runnext-nonempty.out"
+	args := []string{"replay", "-q", "-tlc", out, "-workload", "../../tla/MCGMP_small.gmp", "-config", "procs=2 runq-size=2", "-mutants", "steal-runnext-nonempty"}
+	code, stdout, stderr := gmplab(t, args...)
+	if code != 0 || !strings.Contains(stdout, "the model breaks StealTakesRunnextOnlyFromEmptyRing too, as TLC reported") {
+		t.Fatalf("replay -tlc: exit %d\n%s%s", code, stdout, stderr)
+	}
+	ce := filepath.Join(t.TempDir(), "ce.trace")
+	code, stdout, stderr = gmplab(t, "explore", "-q", "-mutants", "steal-runnext-nonempty", "-out", ce)
+	if code != 1 || !strings.Contains(stdout, "violation: StealTakesRunnextOnlyFromEmptyRing") {
+		t.Fatalf("explore: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = gmplab(t, "replay", "-q", ce)
+	if code != 1 || !strings.Contains(stderr, "StealTakesRunnextOnlyFromEmptyRing: g") || strings.Contains(stderr, "did not reproduce") {
+		t.Fatalf("replay of the explorer's counterexample: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
 func TestReplayTLC(t *testing.T) {
 	out := "../../model/testdata/tlc/spill-drops-kicked.out"
 	saved := filepath.Join(t.TempDir(), "tlc.trace")

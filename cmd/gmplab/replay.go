@@ -90,13 +90,18 @@ the mapped actions as a trace file, to keep as a regression test.`, stderr)
 			}
 			return failure{fmt.Errorf("step %d: %v", i+1, err)}
 		}
+		prev := s
 		s = ns
 		if !*quiet {
 			for _, e := range evs {
 				fmt.Fprintln(stdout, e)
 			}
 		}
-		if err := model.CheckState(s); err != nil {
+		err = model.CheckState(s)
+		if err == nil {
+			err = model.CheckStep(prev, s)
+		}
+		if err != nil {
 			fmt.Fprintf(stdout, "state after step %d:\n%s", i+1, model.Describe(s))
 			return failure{fmt.Errorf("after step %d (%v): %v", i+1, a, err)}
 		}
@@ -149,6 +154,7 @@ func replayTLC(path, workload, config string, mutants model.Mutants, save string
 		if err != nil {
 			return failure{fmt.Errorf("step %d (%v): %v", i+1, a, err)}
 		}
+		prev := s
 		s = ns
 		fmt.Fprintf(stdout, "step %d (TLC state %d, %s): %v\n", i+1, i+2, tr.States[i+1].Action, a)
 		if !quiet {
@@ -156,7 +162,11 @@ func replayTLC(path, workload, config string, mutants model.Mutants, save string
 				fmt.Fprintln(stdout, "  ", e)
 			}
 		}
-		if err := model.CheckState(s); err != nil {
+		err = model.CheckState(s)
+		if err == nil {
+			err = model.CheckStep(prev, s)
+		}
+		if err != nil {
 			broken = fmt.Errorf("after step %d (%v): %w", i+1, a, err)
 			fmt.Fprintf(stdout, "state after step %d:\n%s", i+1, model.Describe(s))
 			break
