@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gmplab/gmplab/examples"
+	"github.com/gmplab/gmplab/impl"
 	"github.com/gmplab/gmplab/model"
 	"github.com/gmplab/gmplab/spec"
 )
@@ -45,7 +46,12 @@ type policyFlags struct {
 	cfg     spec.Config
 	set     map[string]bool
 	boot    model.Boot
-	mutants model.Mutants
+	mutants model.Mutants // the model's, from -mutants
+	// implMutants is -mutants for -engine impl; modelErr says why
+	// -mutants names no model mutant set (a mutant only impl has).
+	implMutants impl.Mutants
+	modelErr    error
+	impl        bool // the command runs on impl (run -engine impl), not the model
 }
 
 func addPolicyFlags(fs *flag.FlagSet, procs int) *policyFlags {
@@ -79,10 +85,17 @@ func addPolicyFlags(fs *flag.FlagSet, procs int) *policyFlags {
 		pf.boot.Runnext = v
 		return nil
 	})
-	fs.Func("mutants", "comma-separated deliberate model bugs to switch on: "+strings.Join(model.MutantNames(), ", "), func(v string) error {
-		m, err := model.ParseMutants(v)
-		pf.mutants = m
-		return err
+	fs.Func("mutants", "comma-separated deliberate bugs to switch on: "+strings.Join(model.MutantNames(), ", ")+" (and with run -engine impl: "+strings.Join(impl.MutantNames(), ", ")+")", func(v string) error {
+		m, merr := model.ParseMutants(v)
+		im, ierr := impl.ParseMutants(v)
+		if merr != nil && ierr != nil {
+			return ierr // impl's list names every mutant
+		}
+		pf.mutants, pf.implMutants, pf.modelErr = m, im, nil
+		if merr != nil {
+			pf.modelErr = fmt.Errorf("-mutants %s: only impl has it (gmplab run -engine impl); the model's mutants: %s", v, strings.Join(model.MutantNames(), ", "))
+		}
+		return nil
 	})
 	return pf
 }
@@ -101,6 +114,9 @@ func splitList(v string) []string {
 func (pf *policyFlags) config() (spec.Config, error) {
 	if err := pf.cfg.Validate(); err != nil {
 		return pf.cfg, usageError{err}
+	}
+	if pf.modelErr != nil && !pf.impl {
+		return pf.cfg, usageError{pf.modelErr}
 	}
 	return pf.cfg, nil
 }

@@ -250,3 +250,25 @@ func TestMutantsCommand(t *testing.T) {
 		t.Errorf("gmplab mutants -only copy-no-adjust -cases 1: exit %d\n%s%s", code, out, stderr)
 	}
 }
+
+// TestImplMutantsFlag: -mutants takes impl's mutants on run -engine impl;
+// on the model, a mutant that only impl has is a usage error that says so.
+func TestImplMutantsFlag(t *testing.T) {
+	code, out, stderr := gmplab(t, "run", "-engine", "impl", "-time-scale", "0.01", "-mutants", "runnext-clear-no-cas", "spawn10")
+	if code != 0 || !strings.Contains(out, "outcome: exited") {
+		t.Errorf("run -engine impl -mutants runnext-clear-no-cas: exit %d\n%s%s", code, out, stderr)
+	}
+	for _, args := range [][]string{
+		{"run", "-mutants", "head-plain-store", "spawn10"},
+		{"explore", "-mutants", "head-plain-store"},
+	} {
+		code, _, stderr := gmplab(t, args...)
+		if code != 2 || !strings.Contains(stderr, "only impl has it") {
+			t.Errorf("gmplab %s: exit %d, %q", strings.Join(args, " "), code, stderr)
+		}
+	}
+	code, _, stderr = gmplab(t, "run", "-mutants", "no-such-bug", "spawn10")
+	if code != 2 || !strings.Contains(stderr, `unknown mutant "no-such-bug"`) {
+		t.Errorf("an unknown mutant: exit %d, %q", code, stderr)
+	}
+}

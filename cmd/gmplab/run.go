@@ -36,6 +36,7 @@ run, reported on the outcome line (exit status 0).`, stderr)
 		fs.Usage()
 		return usageError{fmt.Errorf("want one WORKLOAD, got %d arguments", fs.NArg())}
 	}
+	pf.impl = *engine == "impl"
 	cfg, err := pf.config()
 	if err != nil {
 		return err
@@ -45,10 +46,10 @@ run, reported on the outcome line (exit status 0).`, stderr)
 		return err
 	}
 	if *engine == "impl" {
-		if *maxSteps != 0 || *maxTime != 0 || pf.mutants != 0 {
-			return usageError{fmt.Errorf("-engine impl does not support -max-steps, -max-time or -mutants")}
+		if *maxSteps != 0 || *maxTime != 0 {
+			return usageError{fmt.Errorf("-engine impl does not support -max-steps or -max-time")}
 		}
-		return runImpl(cfg, code, pf.boot, *seed, *timeScale, *lockThreads, *tracePath, *metrics, *schedtrace, stdout)
+		return runImpl(cfg, code, pf.boot, pf.implMutants, *seed, *timeScale, *lockThreads, *tracePath, *metrics, *schedtrace, stdout)
 	}
 	opts := model.SimOptions{Seed: *seed, MaxSteps: *maxSteps, MaxTime: *maxTime, SchedTrace: *schedtrace, SchedTraceOut: stdout}
 	if *tracePath != "" {
@@ -76,11 +77,11 @@ run, reported on the outcome line (exit status 0).`, stderr)
 // runImpl runs the workload on the concurrent engine and prints what the
 // model engine prints where it applies: the outcome line, the trace and
 // the metrics (model.Metrics over impl's events).
-func runImpl(cfg spec.Config, code *spec.Code, boot model.Boot, seed uint64, scale float64, lock bool, tracePath string, metrics bool, schedtrace time.Duration, stdout io.Writer) error {
+func runImpl(cfg spec.Config, code *spec.Code, boot model.Boot, mut impl.Mutants, seed uint64, scale float64, lock bool, tracePath string, metrics bool, schedtrace time.Duration, stdout io.Writer) error {
 	if scale <= 0 {
 		return usageError{fmt.Errorf("-time-scale must be positive")}
 	}
-	opts := impl.RunOptions{Seed: seed, TimeScale: scale, LockOSThread: lock, Trace: tracePath != "" || metrics,
+	opts := impl.RunOptions{Seed: seed, Mutants: mut, TimeScale: scale, LockOSThread: lock, Trace: tracePath != "" || metrics,
 		SchedTrace: schedtrace, SchedTraceOut: stdout}
 	res, err := impl.Run(cfg, code, impl.Boot{Schedtick: boot.Schedtick, Ring: boot.Ring, Runnext: boot.Runnext}, opts)
 	if err != nil {
