@@ -13,6 +13,15 @@ import (
 // empty. runqgrab takes runnext only when it finds the ring empty
 // (proc.go:7662-7725). The mutant steal-runnext-nonempty breaks it without
 // breaking any state invariant: it changes which G runs, not where Gs are.
+//
+// The rule holds at the model's granularity, where a steal is one atomic
+// step. At the granularity of the runtime's atomic operations it does not:
+// runqgrab reads runnext after finding the ring empty and CASes it after a
+// ~3 µs back-off, and the owner may fill its ring in between, so a thief
+// can take runnext while the ring holds Gs. No G is lost or duplicated;
+// tla/AbstractRunQueue.tla's StealNext and properties/linspec.go allow it
+// (testdata/lin/20261204-runnext-steal-nonempty-ring-ok.hist is such a
+// history, recorded on impl).
 const CheckStealRunnext = "StealTakesRunnextOnlyFromEmptyRing"
 
 // stealRunnextViolation checks CheckStealRunnext on the step from s to ns.
