@@ -207,7 +207,23 @@ func (e *engine) parkCheck(mp *m) bool {
 		return true
 	}
 	// mp stays where it is on the idle list (its order is the model's).
-	if len(s.midle) < len(s.allm) || s.over.Load() {
+	return e.checkdead()
+}
+
+// checkdead ends the run when every M is idle: stuck if a G is runnable
+// (a lost wake-up), a deadlock otherwise. It does nothing while sysmon is
+// between taking a P from a syscall and handing it off (nretake > 0): the
+// P belongs to nobody then, and the M that left the syscall may have
+// parked with its G on the global queue, which handoffp's startm is about
+// to run (the runtime's incidlelocked(-1) around retake's handoffp,
+// proc.go:6707-6714). Returns false.
+//
+// Reference: proc.go:6367-6469 checkdead.
+// Executed with sched.lock held (it unlocks it), by an M in parkCheck or
+// by sysmon after a retake, inside their action when tracing is on.
+func (e *engine) checkdead() bool {
+	s := e.s
+	if len(s.midle) < len(s.allm) || s.nretake > 0 || s.over.Load() {
 		s.lock.Unlock()
 		return false
 	}

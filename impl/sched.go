@@ -31,6 +31,7 @@ type Sched struct {
 	pidle        []*p       // idle Ps, most recently idled last; guarded by lock
 	npidle       atomicInt32
 	midle        []*m // idle Ms, most recently parked last; guarded by lock
+	nretake      int  // sysmon retakes between takeP and handoffp (see checkdead); guarded by lock
 	nmspinning   atomicInt32
 	needspinning atomicBool
 	procs        int // GOMAXPROCS; guarded by lock, changed only with the world stopped

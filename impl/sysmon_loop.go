@@ -143,11 +143,29 @@ func (e *engine) retakeP(pp *p, pd *sysmontick, now time.Duration) bool {
 		return false
 	}
 	s.tr.emit("SysmonRetake", spec.NoG, pp.id, spec.NoM)
+	// From takeP to handoffp's startm pp belongs to nobody: an M that
+	// leaves its syscall meanwhile finds no P and may park with its G on
+	// the global queue. nretake keeps checkdead from calling that a stuck
+	// run (the runtime's incidlelocked(-1), proc.go:6707-6714).
+	s.lock.Lock()
+	s.nretake++
+	s.lock.Unlock()
 	s.takeP(pp)
 	gp.resumeSyscall() // the runtime resumes the thread before handoffp
+	if testRetakeWindow != nil {
+		testRetakeWindow()
+	}
 	s.handoffp(pp, nil)
+	s.lock.Lock()
+	s.nretake--
+	e.checkdead() // incidlelocked(1): a deadlock the window hid is reported now
 	return true
 }
+
+// testRetakeWindow, when a test sets it (before Run), runs in retakeP
+// between takeP and handoffp, to hold open the window in which pp belongs
+// to nobody (TestCheckdeadRetakeWindow). Nil otherwise.
+var testRetakeWindow func()
 
 // preemptone is sysmon's preemptone of pp's G. With tracing on it is the
 // model's SysmonPreempt, recorded only when that action is enabled (see
