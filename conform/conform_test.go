@@ -54,9 +54,39 @@ func TestSuite(t *testing.T) {
 			continue
 		}
 		if top := r.Observed[0]; len(top.Ticks) == 0 {
-			t.Errorf("case %s: the most frequent order (%d of %d runs) is not the model's prediction for any start-up schedtick; it is explained by %v, but the machine may be too loaded to check the prediction", r.Case.Name, top.Count, r.Runs, top.Explanation)
+			// The order was explained (not a disagreement), but the
+			// prediction itself was not checked: on a loaded machine
+			// (CI runs other test packages alongside) sysmon may
+			// preempt main in most runs. Run the case again, up to
+			// twice, before calling it a failure.
+			t.Logf("case %s: the most frequent order (%d of %d runs) is no prediction (explained by %v); running the case again", r.Case.Name, top.Count, r.Runs, top.Explanation)
+			if !retryPredicted(t, goBin, r.Case, runs, 2) {
+				t.Errorf("case %s: the most frequent order is not the model's prediction for any start-up schedtick in 3 rounds of %d runs; every order was explained, but the machine may be too loaded to check the prediction", r.Case.Name, runs)
+			}
 		}
 	}
+}
+
+// retryPredicted runs case c again, up to tries rounds of runs runs, and
+// reports whether some round's most frequent order is a prediction. A
+// disagreement in a retry fails the test.
+func retryPredicted(t *testing.T, goBin string, c Case, runs, tries int) bool {
+	for i := range tries {
+		rs, err := CheckAll(goBin, t.TempDir(), []Case{c}, runs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rs[0]
+		if r.Verdict == Disagree {
+			t.Errorf("case %s (retry %d): the real runtime printed an order the model cannot produce", c.Name, i+1)
+			return true // reported above
+		}
+		if len(r.Observed[0].Ticks) > 0 {
+			t.Logf("case %s: retry %d: the most frequent order (%d of %d runs) is the prediction", c.Name, i+1, r.Observed[0].Count, r.Runs)
+			return true
+		}
+	}
+	return false
 }
 
 // TestSpawnBoundaries checks the derivation of the spill boundaries of
@@ -214,8 +244,27 @@ func TestBadInput(t *testing.T) {
 	if _, err := Run("/nonexistent/prog", nil); err == nil {
 		t.Error("Run of a missing binary: no error")
 	}
-	if !errors.Is(ErrSearchLimit, ErrSearchLimit) {
-		t.Fatal("unreachable")
+}
+
+// TestExplainSearchLimit: an Explain that runs out of model steps says so
+// with ErrSearchLimit (an unknown, not an "unexplained" verdict).
+func TestExplainSearchLimit(t *testing.T) {
+	var c Case
+	for _, x := range Suite() {
+		if x.Name == "spawn-10" {
+			c = x
+		}
+	}
+	m, err := NewModel(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int) { searchStepLimit = n }(searchStepLimit)
+	searchStepLimit = 5
+	// An order no run prints, so the search cannot stop early.
+	_, err = m.Explain([]string{"w9", "w8", "w7", "w6", "w5", "w4", "w3", "w2", "w1", "w0"})
+	if !errors.Is(err, ErrSearchLimit) {
+		t.Fatalf("Explain with a 5-step limit: err = %v, want ErrSearchLimit", err)
 	}
 }
 

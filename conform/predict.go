@@ -29,7 +29,8 @@ func Boot(tick uint32) model.Boot {
 const MaxDeviations = 2
 
 // searchStepLimit bounds the model steps of one Explain (all branches).
-const searchStepLimit = 20_000_000
+// A variable so that a test can reach it.
+var searchStepLimit = 20_000_000
 
 // Model is a case's workload compiled for the model, on one P. Predict
 // runs it timed (computes and syscalls take their durations, sysmon wakes

@@ -167,6 +167,9 @@ func (x *stepper) stealable(p spec.PID) bool {
 // The spinning re-checks of the "delicate dance" (3622-3700) find nothing
 // here: this step is atomic and has just seen every queue empty.
 func (x *stepper) schedule(m spec.MID) string {
+	if int(m) < 0 || int(m) >= len(x.s.Ms) {
+		return "no such M"
+	}
 	mm := x.m(m)
 	if mm.P == spec.NoP || mm.Curg != spec.NoG {
 		return "the M must hold a P and run no G"

@@ -272,3 +272,20 @@ func TestImplMutantsFlag(t *testing.T) {
 		t.Errorf("an unknown mutant: exit %d, %q", code, stderr)
 	}
 }
+
+// TestReplayOutOfRange: a trace naming an M or P the state does not have
+// is a diverging replay (exit 1, "not enabled"), never a panic (found in
+// review: Schedule m=m99 indexed out of range).
+func TestReplayOutOfRange(t *testing.T) {
+	for _, line := range []string{
+		"Schedule m=m99", "Steal m=m99 victim=p0 round=3", "Spawn m=m99", "Gosched m=m99",
+		"Ready m=m99 waiter=g1", "GC m=m99", "Goexit m=m99", "SysmonPreempt p=p99", "SysmonRetake p=p99",
+	} {
+		trace := filepath.Join(t.TempDir(), "t.trace")
+		os.WriteFile(trace, []byte("# workload: spawn10\n# config: procs=2\n"+line+"\n"), 0o644)
+		code, out, stderr := gmplab(t, "replay", "-q", trace)
+		if code != 1 || !strings.Contains(stderr, "diverges at step 1") {
+			t.Errorf("replay of %q: exit %d\n%s%s", line, code, out, stderr)
+		}
+	}
+}
