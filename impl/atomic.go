@@ -3,9 +3,11 @@ package impl
 // Atomics
 //
 // Every access to memory that more than one thread (M, sysmon, a thief)
-// touches goes through the small set of types in this file: the run
-// queue's head and tail, runnext, the ring slots, the global queue's
-// emptiness hint, and whatever flags and counters the scheduler shares.
+// touches without a lock goes through the small set of types in this
+// file: the run queue's head and tail, runnext, the ring slots, the
+// global queue's emptiness hint, and whatever flags and counters the
+// scheduler shares. (RunQueueLab's held flags, lab bookkeeping, use
+// sync/atomic directly, deliberately.)
 // There are two reasons for the one layer.
 //
 //  1. Documentation. As in the runtime (HACKING.md, "Atomics"), whether an
@@ -36,6 +38,12 @@ package impl
 //     BenchmarkRunqPutGet measures the result against a hand-written ring.
 //     Under the build tag gmplabsched (atomic_controlled.go) yield calls
 //     the hook a controller installs with setSchedHook.
+//
+//     Synchronization primitives are not shared variables and are not
+//     interposed: a controller does not see the mutexes (sched.lock,
+//     sysmonlock, allglock, gidTable.grow, the tracer's locks, e.mu), the
+//     channels (mp.note, e.done, e.worldStarted), e.wg, e.doneOnce or
+//     sync.Pool (stack.go's stackPools).
 //
 // Ring slots (gptrSlot) are the one shared location the runtime accesses
 // with plain loads and stores: a slot is published to consumers by the

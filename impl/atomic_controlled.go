@@ -29,7 +29,7 @@ var schedHook atomic.Pointer[func(op opKind, addr unsafe.Pointer)]
 // yield calls the controller's hook, if any, before the operation op on
 // the variable at addr (see "Atomics" in atomic.go).
 func yield(op opKind, addr unsafe.Pointer) {
-	if h := schedHook.Load(); h != nil {
+	if h := schedHook.Load(); h != nil { // load, synchronizes with setSchedHook's swap or restore's store
 		(*h)(op, addr)
 	}
 }
@@ -38,13 +38,15 @@ func yield(op opKind, addr unsafe.Pointer) {
 // operation of the atomic layer, from whichever thread performs it, and
 // returns a function that restores the previous hook. h must not itself
 // use the atomic layer.
+// Can be executed by any goroutine, one controller at a time (the
+// restores must nest).
 func setSchedHook(h func(op opKind, addr unsafe.Pointer)) (restore func()) {
 	var p *func(opKind, unsafe.Pointer)
 	if h != nil {
 		p = &h
 	}
-	old := schedHook.Swap(p)
-	return func() { schedHook.Store(old) }
+	old := schedHook.Swap(p)               // swap, read by every thread's yield
+	return func() { schedHook.Store(old) } // store, read by every thread's yield
 }
 
 // gptrSlot is one slot of a P's ring (the runtime's guintptr in p.runq).

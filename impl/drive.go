@@ -71,7 +71,7 @@ func (d *Drive) begin(action string, id spec.MID, args ...string) (*m, int, erro
 		return nil, -1, &DisabledError{action, "no such M"}
 	}
 	mp := d.s.allm[id]
-	return mp, d.s.tr.emit(action, gid(mp.curg.Load()), pid(mp.p.Load()), mp.id, args...), nil
+	return mp, d.s.tr.emit(action, gid(mp.curg.Load()), pid(mp.p.Load()), mp.id, args...), nil // loads (drive mode: nothing runs concurrently)
 }
 
 // done turns a refusal into an error, dropping the action's event.

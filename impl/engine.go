@@ -304,6 +304,7 @@ func Run(cfg spec.Config, code *spec.Code, boot Boot, opts RunOptions) (*Result,
 // wait waits for every goroutine of the run, giving up after a grace
 // period (a panic may have left sched.lock held) and returning how many
 // are still running then.
+// Executed only by Run's goroutine, after done is closed.
 func (e *engine) wait() int {
 	ch := make(chan struct{})
 	go func() { e.wg.Wait(); close(ch) }()
@@ -311,10 +312,14 @@ func (e *engine) wait() int {
 	case <-ch:
 		return 0
 	case <-time.After(5 * time.Second):
-		return int(e.running.Load())
+		return int(e.running.Load()) // load, count only
 	}
 }
 
+// result builds the run's Result. With leaked == 0 every engine
+// goroutine has stopped, so it reads their state (Ms' stats, sysmon's,
+// the G table) without racing; otherwise it reads only what e.mu guards.
+// Executed only by Run's goroutine, after wait.
 func (e *engine) result(leaked int) *Result {
 	s := e.s
 	r := &Result{Wall: e.clock.Now().Sub(e.start), End: e.now(), Leaked: leaked}

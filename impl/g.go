@@ -11,8 +11,15 @@ import (
 // its whole execution state (the frames on its stack hold the program
 // counters), so that any M can resume it. The M holds nothing of it.
 type g struct {
+	// id and fn (the function it started in, an index into
+	// spec.Code.Funcs) are written by newG on the M that creates or
+	// recycles the struct, before the G is published. Another thread
+	// reads them only while the struct cannot be recycled: holding the
+	// G's scan bit; as the world stopper, under sched.lock with
+	// gcwaiting set (see stopTheWorld); under sched.lock while the G
+	// waits on a key; or inside an action with tracing on.
 	id spec.GID
-	fn int // the function it started in (index into spec.Code.Funcs)
+	fn int
 
 	// allgIndex is its index in Sched.allg, fixed for the struct's life.
 	allgIndex int32
@@ -63,7 +70,8 @@ type g struct {
 // (setBlockOnExitSyscall), it keeps the G from leaving the syscall.
 const gScan uint32 = 0x1000
 
-// getStatus returns gp's status without the scan bit.
+// getStatus returns gp's status without the scan bit (load-acquire,
+// synchronizes with the setStatus or CAS whose value it reads).
 // Can be executed by any M.
 func (gp *g) getStatus() spec.GStatus { return spec.GStatus(gp.status.LoadAcq() &^ gScan) }
 
@@ -98,4 +106,7 @@ func (gp *g) casFromSyscall() {
 
 // setStatus publishes a new status (store-release: everything the caller
 // wrote to gp before is visible to whoever loads the status).
+// Executed only by gp's owner: newG's M, the M running gp or that took it
+// from a queue, the readier with the key's lock held, or a world stopper
+// while gp's M is stopped (or before the run starts).
 func (gp *g) setStatus(s spec.GStatus) { gp.status.StoreRel(uint32(s)) }

@@ -50,9 +50,14 @@ type gidTable struct {
 }
 
 // len is the number of IDs allocated.
-func (t *gidTable) len() int { return int(t.n.Load()) }
+// Executed with the world stopped, after the run, or by checkdead with
+// every M idle (see gidTable), so that no add is in progress.
+func (t *gidTable) len() int { return int(t.n.Load()) } // load, exact for these callers: no add races with it
 
 // at returns the record of ID i+1, which add has allocated.
+// Can be executed by any M ordered after that add: the M that created
+// the G (add itself, newG), the M on which it exits (gdead), or a reader
+// with the world stopped, after the run, or in checkdead (see gidTable).
 func (t *gidTable) at(i int) *gRec {
 	return &(*t.dir.Load())[i/gidChunk][i%gidChunk] // load, synchronizes with add's store of the grown directory
 }
@@ -60,11 +65,11 @@ func (t *gidTable) at(i int) *gRec {
 // add allocates the next ID with record r and returns its index.
 // Can be executed by any M.
 func (t *gidTable) add(r gRec) int {
-	i := int(t.n.Add(1)) - 1
+	i := int(t.n.Add(1)) - 1 // add, allocates the ID; orders nothing (readers are ordered otherwise, see gidTable)
 	c := i / gidChunk
-	if d := t.dir.Load(); d == nil || c >= len(*d) {
+	if d := t.dir.Load(); d == nil || c >= len(*d) { // load, synchronizes with a grower's store below
 		t.grow.Lock()
-		if d = t.dir.Load(); d == nil || c >= len(*d) {
+		if d = t.dir.Load(); d == nil || c >= len(*d) { // load under grow: exact
 			var nd []*[gidChunk]gRec
 			if d != nil {
 				nd = append(nd, *d...)
@@ -97,7 +102,7 @@ func (s *Sched) gfput(pp *p, gp *g) {
 	half := len(pp.gFree) / 2
 	s.lock.Lock()
 	s.gFree = append(s.gFree, pp.gFree[half:]...)
-	s.gFreeN.Store(int32(len(s.gFree)))
+	s.gFreeN.Store(int32(len(s.gFree))) // store (under sched.lock), read by gfget's hint
 	s.lock.Unlock()
 	clear(pp.gFree[half:])
 	pp.gFree = pp.gFree[:half]
@@ -118,7 +123,7 @@ func (s *Sched) gfget(pp *p) *g {
 		pp.gFree = append(pp.gFree, s.gFree[len(s.gFree)-n:]...)
 		clear(s.gFree[len(s.gFree)-n:])
 		s.gFree = s.gFree[:len(s.gFree)-n]
-		s.gFreeN.Store(int32(len(s.gFree)))
+		s.gFreeN.Store(int32(len(s.gFree))) // store (under sched.lock), read by gfget's hint
 		s.lock.Unlock()
 		if n == 0 {
 			return nil
@@ -137,7 +142,7 @@ func (s *Sched) gfget(pp *p) *g {
 // Executed with the world stopped; sched.lock must be held.
 func (s *Sched) gfpurge(pp *p) {
 	s.gFree = append(s.gFree, pp.gFree...)
-	s.gFreeN.Store(int32(len(s.gFree)))
+	s.gFreeN.Store(int32(len(s.gFree))) // store (under sched.lock), read by gfget's hint
 	clear(pp.gFree)
 	pp.gFree = pp.gFree[:0]
 }
@@ -163,8 +168,11 @@ func (s *Sched) newG(fn int, n int64, pp *p) *g {
 	id := spec.GID(s.gids.add(gRec{g: gp.allgIndex + 1, fn: int32(fn)}) + 1)
 	gp.id, gp.fn, gp.waitKey, gp.waitN = id, fn, -1, 0
 	gp.m, gp.fresh, gp.left, gp.schedlink = nil, false, 0, nil
+	// Best effort, as in the runtime: a request sysmon stores after this
+	// load (to the previous life, through a stale curg) survives until
+	// execute clears it.
 	if gp.preempt.Load() { // load: usually clear, and a load costs less than a store
-		gp.preempt.Store(false) // store, drops a stale request sysmon made to its previous life
+		gp.preempt.Store(false) // store, drops a stale request sysmon made to the previous life
 	}
 	gp.stack.init(id, fn, s.code.Funcs[fn].Frame, n, &s.cfg, s.names)
 	if s.mut&MutCopyNoAdjust != 0 {
@@ -181,7 +189,7 @@ func (s *Sched) gdead(gp *g) {
 	r := s.gids.at(int(gp.id) - 1)
 	r.g = 0
 	r.exits++
-	r.preempt = gp.preempt.Load()
+	r.preempt = gp.preempt.Load() // load; a sysmon store racing with the exit may be missed (tracing serializes them)
 }
 
 // liveGs returns the live Gs in ID order.

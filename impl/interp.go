@@ -19,6 +19,8 @@ import (
 // instruction.
 // Executed only by mp.
 func (s *Sched) running(mp *m) (*g, *spec.Instr, string) {
+	// Loads of mp's own fields: others write them only while mp's G is in
+	// a syscall or mp is stopped.
 	gp := mp.curg.Load()
 	if gp == nil || mp.p.Load() == nil || gp.getStatus() != spec.GRunning {
 		return nil, nil, "the M runs no G"
@@ -122,7 +124,7 @@ func (s *Sched) setFatal(mp *m, gp *g, reason, msg string) {
 	s.lock.Unlock()
 	s.over.Store(true) // store, the engine's Ms see the end
 	pid := spec.NoP
-	if mp != nil && mp.p.Load() != nil {
+	if mp != nil && mp.p.Load() != nil { // loads, the caller's own P
 		pid = mp.p.Load().id
 	}
 	s.tr.emit("Fatal", gp.id, pid, mid(mp), "reason", reason)
@@ -144,8 +146,8 @@ func (s *Sched) spawn(mp *m) (string, *g) {
 		s.setFatal(mp, gp, "stack-overflow", s.cfg.FirstFrameOverflow(f.Name, f.Frame))
 		return "", nil
 	}
-	ng := s.newG(in.Fn, in.N, mp.p.Load())
-	s.runqput(mp.p.Load(), ng, true, mp)
+	ng := s.newG(in.Fn, in.N, mp.p.Load()) // load, mp's own P
+	s.runqput(mp.p.Load(), ng, true, mp)   // load, mp's own P
 	s.wakep(mp)
 	s.advancePC(mp, gp)
 	return "", ng
@@ -161,7 +163,7 @@ func (s *Sched) compute(mp *m) string {
 	if in.Op != spec.OpCompute {
 		return "the G's next statement is not compute"
 	}
-	if gp.preempt.Load() && s.cfg.AsyncPreempt {
+	if gp.preempt.Load() && s.cfg.AsyncPreempt { // load, synchronizes with preemptone's store
 		return "a preemption request is pending at an async safe point"
 	}
 	gp.left = 0
@@ -188,7 +190,7 @@ func (s *Sched) call(mp *m) string {
 	default:
 		return "the G's next statement is not a call"
 	}
-	if gp.preempt.Load() {
+	if gp.preempt.Load() { // load, synchronizes with preemptone's store
 		return "a preemption request is pending: the prologue preempts"
 	}
 	oldSize := gp.stack.size()
@@ -202,7 +204,7 @@ func (s *Sched) call(mp *m) string {
 		return ""
 	}
 	if grew {
-		s.tr.emit("Grow", gp.id, mp.p.Load().id, mp.id, "from", strconv.FormatInt(oldSize, 10), "to", strconv.FormatInt(gp.stack.size(), 10))
+		s.tr.emit("Grow", gp.id, mp.p.Load().id, mp.id, "from", strconv.FormatInt(oldSize, 10), "to", strconv.FormatInt(gp.stack.size(), 10)) // load, mp's own P
 	}
 	gp.fresh = false
 	s.normalize(mp, gp)
@@ -220,7 +222,7 @@ func (s *Sched) gosched(mp *m, preempted bool) string {
 		return why
 	}
 	if preempted {
-		if !gp.preempt.Load() {
+		if !gp.preempt.Load() { // load, synchronizes with preemptone's store
 			return "no preemption request is pending"
 		}
 		if !(in.Op == spec.OpCall || in.Op == spec.OpDescend || in.Op == spec.OpCompute && s.cfg.AsyncPreempt) {
@@ -229,9 +231,9 @@ func (s *Sched) gosched(mp *m, preempted bool) string {
 	} else if in.Op != spec.OpGosched {
 		return "the G's next statement is not gosched"
 	}
-	gp.preempt.Store(false)
+	gp.preempt.Store(false) // store, the request is honoured
 	gp.m = nil
-	mp.curg.Store(nil)
+	mp.curg.Store(nil) // store, read by sysmon and world stoppers
 	if !preempted {
 		gp.stack.top().pc++ // normalized when it runs again
 	}
@@ -266,7 +268,7 @@ func (s *Sched) park(mp *m) string {
 	}
 	gp.waitKey, gp.waitN = in.Key, in.N
 	gp.m = nil
-	mp.curg.Store(nil)
+	mp.curg.Store(nil) // store, read by sysmon and world stoppers
 	gp.stack.top().pc++
 	gp.setStatus(spec.GWaiting)
 	k.waiters = append(k.waiters, gp)
@@ -352,8 +354,8 @@ func (s *Sched) readyWho(mp *m, waiter spec.GID) (string, spec.GID) {
 	w.waitKey, w.waitN = -1, 0
 	w.setStatus(spec.GRunnable)
 	s.lock.Unlock()
-	s.tr.emit("Wake", w.id, mp.p.Load().id, mp.id, "by", gp.id.String())
-	s.runqput(mp.p.Load(), w, true, mp)
+	s.tr.emit("Wake", w.id, mp.p.Load().id, mp.id, "by", gp.id.String()) // load, mp's own P
+	s.runqput(mp.p.Load(), w, true, mp)                                  // load, mp's own P
 	s.wakep(mp)
 	s.advancePC(mp, gp)
 	return "", waiter
@@ -374,7 +376,7 @@ func (s *Sched) goexit(mp *m) string {
 	gp.m = nil
 	gp.left = 0
 	gp.stack.stackfreeKeep(s.cfg.StackMin) // for gfput: frame records and starting-size memory stay for the next life
-	mp.curg.Store(nil)
+	mp.curg.Store(nil)                     // store, read by sysmon and world stoppers
 	gp.setStatus(spec.GDead)
 	s.gdead(gp)
 	id := gp.id
@@ -383,8 +385,8 @@ func (s *Sched) goexit(mp *m) string {
 		s.lock.Lock()
 		s.exited = true
 		s.lock.Unlock()
-		s.over.Store(true) // store, the engine's Ms see the end
-		s.tr.emit("Exit", id, mp.p.Load().id, mp.id)
+		s.over.Store(true)                           // store, the engine's Ms see the end
+		s.tr.emit("Exit", id, mp.p.Load().id, mp.id) // load, mp's own P
 	}
 	return ""
 }
@@ -402,7 +404,7 @@ func (s *Sched) enterSyscall(mp *m) string {
 		return "the G's next statement is not syscall"
 	}
 	gp.left = in.Dur
-	mp.oldp = mp.p.Load()
+	mp.oldp = mp.p.Load() // load, mp's own P (before its G is in the syscall)
 	gp.setStatus(spec.GSyscall)
 	return ""
 }
@@ -416,7 +418,7 @@ func (s *Sched) enterSyscall(mp *m) string {
 // exitsyscallNoP.
 // Executed only by mp.
 func (s *Sched) exitSyscall(mp *m) (string, string) {
-	gp := mp.curg.Load()
+	gp := mp.curg.Load() // load, mp's own curg (nobody else changes it during the syscall)
 	if gp == nil || gp.getStatus() != spec.GSyscall {
 		return "the M is not blocked in a syscall", ""
 	}
@@ -431,15 +433,15 @@ func (s *Sched) exitSyscall(mp *m) (string, string) {
 	path := "fast"
 	if pp == nil {
 		path = "idle-p"
-		if oldp != nil && int(oldp.id) < s.procs && spec.PStatus(oldp.status.Load()) == spec.PRunning {
-			if holder := oldp.m.Load(); holder != nil && holder != mp {
-				if hg := holder.curg.Load(); hg != nil && hg.setBlockOnExitSyscall() {
+		if oldp != nil && int(oldp.id) < s.procs && spec.PStatus(oldp.status.Load()) == spec.PRunning { // loads, a hint: re-checked below under hg's scan bit
+			if holder := oldp.m.Load(); holder != nil && holder != mp { // load, synchronizes with acquirep's store; a hint
+				if hg := holder.curg.Load(); hg != nil && hg.setBlockOnExitSyscall() { // load, a hint: the cas decides
 					// Holding hg's scan bit: hg cannot leave its syscall,
 					// so holder's wiring is stable; re-check it.
-					if holder.p.Load() == oldp && oldp.m.Load() == holder && holder.curg.Load() == hg &&
+					if holder.p.Load() == oldp && oldp.m.Load() == holder && holder.curg.Load() == hg && // loads under hg's scan bit: the wiring cannot change
 						spec.PStatus(oldp.status.Load()) == spec.PRunning {
-						holder.p.Store(nil)
-						oldp.syscalltick.Add(1)
+						holder.p.Store(nil)     // store under hg's scan bit; holder reads it after its casFromSyscall, which synchronizes with resumeSyscall
+						oldp.syscalltick.Add(1) // add, under the scan bit; sysmon only compares it
 						s.tr.emit("Retake", hg.id, oldp.id, mp.id, "from", holder.id.String())
 						pp = oldp
 						path = "old-p"
@@ -460,7 +462,7 @@ func (s *Sched) exitSyscall(mp *m) (string, string) {
 		if pp == nil {
 			gp.m = nil
 			gp.stack.top().pc++
-			mp.curg.Store(nil)
+			mp.curg.Store(nil) // store, read by sysmon and world stoppers
 			gp.setStatus(spec.GRunnable)
 			s.lock.Lock()
 			s.glob.put(gp)
@@ -469,7 +471,7 @@ func (s *Sched) exitSyscall(mp *m) (string, string) {
 			return "", "no-p"
 		}
 	}
-	pp.syscalltick.Add(1)
+	pp.syscalltick.Add(1) // add, the holder's; sysmon only compares it
 	s.advancePC(mp, gp)
 	return "", path
 }
@@ -498,7 +500,7 @@ func (s *Sched) gc(mp *m) string {
 		}
 		old := x.stack.size()
 		if x.stack.shrink(&s.cfg) {
-			s.tr.emit("Shrink", x.id, mp.p.Load().id, mp.id, "from", strconv.FormatInt(old, 10), "to", strconv.FormatInt(x.stack.size(), 10))
+			s.tr.emit("Shrink", x.id, mp.p.Load().id, mp.id, "from", strconv.FormatInt(old, 10), "to", strconv.FormatInt(x.stack.size(), 10)) // load, mp's own P
 		}
 	}
 	s.procresize(mp, s.procs, oldm)

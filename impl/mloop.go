@@ -16,8 +16,8 @@ import (
 // mstart is an M's goroutine (mstart1 → schedule).
 // Executed only by mp's goroutine.
 func (e *engine) mstart(mp *m) {
-	e.running.Add(1)
-	defer e.running.Add(-1)
+	e.running.Add(1)        // count only; orders nothing (wait's leak report)
+	defer e.running.Add(-1) // count only
 	defer e.wg.Done()
 	defer e.recoverPanic("m" + strconv.Itoa(int(mp.id)))
 	if e.opts.LockOSThread {
@@ -31,8 +31,8 @@ func (e *engine) mstart(mp *m) {
 			if !e.idle(mp) {
 				return
 			}
-		case mp.curg.Load() == nil:
-			if e.gcwaiting.Load() { // load: a stop-the-world is pending; stop here (gcstopm)
+		case mp.curg.Load() == nil: // load, mp's own curg (a world stopper writes it only while mp is stopped)
+			if e.gcwaiting.Load() { // load, synchronizes with the stopper's store: stop here (gcstopm)
 				e.barrier(mp)
 				continue
 			}
@@ -51,7 +51,7 @@ func (e *engine) findRunnable(mp *m, rng *rand.Rand) {
 	if !e.beginAct() {
 		return
 	}
-	ev := s.tr.emit("Schedule", spec.NoG, pid(mp.p.Load()), mp.id)
+	ev := s.tr.emit("Schedule", spec.NoG, pid(mp.p.Load()), mp.id) // load, mp's own P
 	why := s.schedule(mp)
 	if why != "" {
 		s.tr.cancel(ev) // a spinning M with something to steal: it steals below
@@ -60,7 +60,7 @@ func (e *engine) findRunnable(mp *m, rng *rand.Rand) {
 	if why != "" && !mp.spinning {
 		panic("schedule refused: " + why)
 	}
-	if mp.p.Load() == nil || mp.curg.Load() != nil || !mp.spinning {
+	if mp.p.Load() == nil || mp.curg.Load() != nil || !mp.spinning { // loads, mp's own fields
 		return // it runs a G, or it stopped, or it will schedule again
 	}
 	e.stealWork(mp, rng)
@@ -77,7 +77,7 @@ func (e *engine) findRunnable(mp *m, rng *rand.Rand) {
 // Executed only by mp, spinning with a P and no G.
 func (e *engine) stealWork(mp *m, rng *rand.Rand) {
 	s := e.s
-	pp := mp.p.Load()
+	pp := mp.p.Load() // load, mp's own P
 	n := s.procs
 	if n <= 1 {
 		return
@@ -87,7 +87,7 @@ func (e *engine) stealWork(mp *m, rng *rand.Rand) {
 		inc := coprime(n, rng)
 		runnextRound := round == s.cfg.StealRounds-1 || !s.cfg.StealRunnextLastRoundOnly
 		for i := 0; i < n; i++ {
-			if e.gcwaiting.Load() || e.over() {
+			if e.gcwaiting.Load() || e.over() { // load, synchronizes with the stopper's store
 				return
 			}
 			v := (pos + i*inc) % n
@@ -98,16 +98,16 @@ func (e *engine) stealWork(mp *m, rng *rand.Rand) {
 			if !e.beginAct() {
 				return
 			}
-			if spec.PStatus(vp.status.Load()) != spec.PRunning {
+			if spec.PStatus(vp.status.Load()) != spec.PRunning { // load, a hint: an idle P's queue is empty (pidleput)
 				e.endAct()
 				continue
 			}
 			busy := func() bool { // victimBusy: its M runs a G not in a syscall
-				vm := vp.m.Load()
+				vm := vp.m.Load() // load, synchronizes with acquirep's store; a hint for the back-off
 				if vm == nil {
 					return false
 				}
-				vg := vm.curg.Load()
+				vg := vm.curg.Load() // load, synchronizes with execute's store; a hint
 				return vg != nil && vg.getStatus() != spec.GSyscall
 			}
 			gp, k := pp.runq.runqsteal(&vp.runq, runnextRound, busy)
@@ -181,27 +181,27 @@ func (e *engine) parkCheck(mp *m) bool {
 	s.tr.lockAct()
 	defer s.tr.unlockAct()
 	s.lock.Lock()
-	if mp.p.Load() != nil || !s.isIdleM(mp) {
+	if mp.p.Load() != nil || !s.isIdleM(mp) { // load, synchronizes with startm's acquirep (not ordered by the lock)
 		s.lock.Unlock()
 		return mp.p.Load() != nil // startm took it meanwhile (or it is not idle)
 	}
-	work := s.glob.len() > 0 || s.needspinning.Load()
+	work := s.glob.len() > 0 || s.needspinning.Load() // load, synchronizes with wakep's store (under sched.lock)
 	for _, vp := range s.allp[:s.procs] {
 		if work {
 			break
 		}
-		work = spec.PStatus(vp.status.Load()) == spec.PRunning && !vp.runq.runqempty()
+		work = spec.PStatus(vp.status.Load()) == spec.PRunning && !vp.runq.runqempty() // load, synchronizes with acquirep's or pidleput's store
 	}
 	// With tracing on, actions are atomic (see tracer): the Schedule that
 	// stopped mp saw every queue, and every later submitter ran wakep, as
 	// in the model, which has no such re-check; so mp waits for startm.
-	if work && !s.tr.on && !e.gcwaiting.Load() && len(s.pidle) > 0 {
+	if work && !s.tr.on && !e.gcwaiting.Load() && len(s.pidle) > 0 { // load under sched.lock, which the stopper holds to store it: exact
 		s.takeIdleM(mp)
 		pp := s.pidleget()
 		s.acquirep(mp, pp)
 		mp.spinning = true
-		s.nmspinning.Add(1) // becomeSpinning
-		s.needspinning.Store(false)
+		s.nmspinning.Add(1)         // becomeSpinning
+		s.needspinning.Store(false) // store (under sched.lock), the wanted spinner is this M
 		s.lock.Unlock()
 		s.tr.emit("StartM", spec.NoG, pp.id, mp.id, "spinning", "true", "by", mp.id.String())
 		return true
@@ -223,7 +223,7 @@ func (e *engine) parkCheck(mp *m) bool {
 // by sysmon after a retake, inside their action when tracing is on.
 func (e *engine) checkdead() bool {
 	s := e.s
-	if len(s.midle) < len(s.allm) || s.nretake > 0 || s.over.Load() {
+	if len(s.midle) < len(s.allm) || s.nretake > 0 || s.over.Load() { // load, synchronizes with setFatal/goexit's store
 		s.lock.Unlock()
 		return false
 	}
@@ -254,6 +254,8 @@ func (e *engine) beginAct() bool {
 	return !e.s.tr.on || e.beginTracedAct() // the test inlines: nothing else when tracing is off
 }
 
+// beginTracedAct is beginAct with tracing on.
+// Can be executed by any M or sysmon, not nested.
 func (e *engine) beginTracedAct() bool {
 	e.s.tr.act.Lock()
 	if e.over() {
@@ -264,6 +266,7 @@ func (e *engine) beginTracedAct() bool {
 }
 
 // endAct ends an action begun by beginAct.
+// Executed only by the goroutine that began the action.
 func (e *engine) endAct() {
 	if e.s.tr.on {
 		e.s.tr.act.Unlock()
@@ -272,11 +275,12 @@ func (e *engine) endAct() {
 
 // act records the event of an action of mp (as drive mode does), or
 // returns -1 when tracing is off.
+// Executed only by mp, inside beginAct/endAct.
 func (e *engine) act(kind string, mp *m, args ...string) int {
 	if !e.s.tr.on {
 		return -1
 	}
-	return e.s.tr.emit(kind, gid(mp.curg.Load()), pid(mp.p.Load()), mp.id, args...)
+	return e.s.tr.emit(kind, gid(mp.curg.Load()), pid(mp.p.Load()), mp.id, args...) // loads, mp's own fields
 }
 
 // runG runs mp's G statement by statement until it leaves mp (parks,
@@ -287,11 +291,13 @@ func (e *engine) act(kind string, mp *m, args ...string) int {
 func (e *engine) runG(mp *m) {
 	s := e.s
 	for {
+		// Loads of mp's own fields: a world stopper changes them only
+		// while mp is stopped.
 		gp := mp.curg.Load()
 		if gp == nil || mp.p.Load() == nil || e.over() {
 			return
 		}
-		if e.gcwaiting.Load() { // a safe point between statements
+		if e.gcwaiting.Load() { // load, synchronizes with the stopper's store; a safe point between statements
 			e.barrierWithG(mp, gp)
 			continue
 		}
@@ -324,7 +330,7 @@ func (e *engine) runG(mp *m) {
 			e.endAct()
 			e.startTheWorld()
 		case spec.OpCall, spec.OpDescend:
-			if gp.preempt.Load() { // the prologue's stackguard0 check
+			if gp.preempt.Load() { // load, synchronizes with preemptone's store: the prologue's stackguard0 check
 				e.preempt(mp, gp)
 				continue
 			}
@@ -430,7 +436,7 @@ func (e *engine) compute(mp *m, gp *g) {
 // (proc.go:4331-4334); otherwise gp goes to the global tail (gopreempt_m).
 // Executed only by mp, running gp.
 func (e *engine) preempt(mp *m, gp *g) {
-	if e.gcwaiting.Load() {
+	if e.gcwaiting.Load() { // load, synchronizes with the stopper's store
 		e.barrierWithG(mp, gp)
 		return
 	}
@@ -497,7 +503,7 @@ func (e *engine) syscall(mp *m, gp *g, in *spec.Instr) {
 	_, path := s.exitSyscall(mp)
 	s.tr.addArgs(ev, "path", path)
 	if path != "no-p" {
-		s.tr.setP(ev, mp.p.Load().id)
+		s.tr.setP(ev, mp.p.Load().id) // load, mp's own P
 	}
 	e.endAct()
 }

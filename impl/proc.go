@@ -15,7 +15,8 @@ import (
 // runqput puts gp on pp's local queue (runnext when next), recording the
 // kick and the spill. Must not be called with sched.lock held (a spill
 // takes it).
-// Executed only by the owner P.
+// Executed only by the owner P, or by a world stopper while the owner is
+// stopped (Sched.stopTheWorld).
 func (s *Sched) runqput(pp *p, gp *g, next bool, mp *m) {
 	kicked, spilled := pp.runq.runqput(gp, next, &s.glob)
 	if !s.tr.on {
@@ -40,19 +41,19 @@ func (s *Sched) runqput(pp *p, gp *g, next bool, mp *m) {
 // Reference: proc.go:3331-3386 execute, 4021-4035 resetspinning.
 // Executed only by mp, which holds its P.
 func (s *Sched) execute(mp *m, gp *g, inherit bool, src string) {
-	pp := mp.p.Load()
+	pp := mp.p.Load() // load, mp's own P: no other thread stores mp.p while mp runs
 	gp.m = mp
 	if gp.preempt.Load() { // load: usually clear; a request stored after it counts as made after execute
 		gp.preempt.Store(false) // store, clears a stale request (execute clears gp.preempt)
 	}
 	gp.fresh = true
-	mp.curg.Store(gp)
+	mp.curg.Store(gp) // store, publishes gp to sysmon's preemptone and world stoppers (their curg loads)
 	if !inherit {
 		pp.schedtick.Add(1) // sysmon compares it, racily as the runtime does
 	}
 	gp.setStatus(spec.GRunning)
 	if s.tr.on {
-		s.tr.emit("Run", gp.id, pp.id, mp.id, "src", src, "inherit", strconv.FormatBool(inherit), "tick", strconv.FormatUint(uint64(pp.schedtick.Load()), 10))
+		s.tr.emit("Run", gp.id, pp.id, mp.id, "src", src, "inherit", strconv.FormatBool(inherit), "tick", strconv.FormatUint(uint64(pp.schedtick.Load()), 10)) // load, its own P's counter (the trace only)
 	}
 	if mp.spinning {
 		mp.spinning = false
@@ -79,8 +80,8 @@ func (s *Sched) wakep(by *m) {
 	s.lock.Lock()
 	pp := s.pidleget()
 	if pp == nil {
-		s.needspinning.Store(true)
-		s.nmspinning.Add(-1)
+		s.needspinning.Store(true) // store (under sched.lock), read by schedule and parkCheck: a spinner is wanted
+		s.nmspinning.Add(-1)       // undoes the cas above: no spinner was started
 		s.lock.Unlock()
 		return
 	}
@@ -99,7 +100,7 @@ func (s *Sched) pidleget() *p {
 	}
 	pp := s.pidle[n-1]
 	s.pidle = s.pidle[:n-1]
-	s.npidle.Add(-1)
+	s.npidle.Add(-1) // add (under sched.lock, exact there), read lock-free as a hint by handoffp, schedule and retake
 	return pp
 }
 
@@ -112,19 +113,19 @@ func (s *Sched) pidleput(pp *p, by *m) {
 	if !pp.runq.runqempty() {
 		panic("pidleput: P has non-empty run queue")
 	}
-	pp.m.Store(nil)
-	pp.status.Store(uint32(spec.PIdle))
+	pp.m.Store(nil)                     // store, read by sysmon, world stoppers and exitsyscall's pp.m loads
+	pp.status.Store(uint32(spec.PIdle)) // store, read lock-free by thieves and sysmon (a hint to them)
 	s.pidle = append(s.pidle, pp)
-	s.npidle.Add(1)
+	s.npidle.Add(1) // add (under sched.lock), see pidleget
 	s.tr.emit("IdleP", spec.NoG, pp.id, mid(by))
 }
 
 // acquirep wires pp to mp.
 // Executed by mp, or for an M that is not running yet (startm, procresize).
 func (s *Sched) acquirep(mp *m, pp *p) {
-	pp.status.Store(uint32(spec.PRunning))
-	pp.m.Store(mp)
-	mp.p.Store(pp)
+	pp.status.Store(uint32(spec.PRunning)) // store, published with the mp.p store below
+	pp.m.Store(mp)                         // store, read by sysmon, world stoppers and exitsyscall's pp.m loads
+	mp.p.Store(pp)                         // store last: an idle M whose load of mp.p sees pp sees the stores before it
 }
 
 // startm gives pp to an idle M, or to a new M if none is idle.
@@ -160,8 +161,8 @@ func (s *Sched) startm(pp *p, spinning bool, by *m) *m {
 // Reference: proc.go:2992-3011 stopm.
 // Executed only by mp; must not hold sched.lock.
 func (s *Sched) stopm(mp *m) {
-	mp.p.Store(nil)
-	mp.curg.Store(nil)
+	mp.p.Store(nil)    // store, read by sysmon and world stoppers
+	mp.curg.Store(nil) // store, read by sysmon and world stoppers
 	mp.spinning = false
 	s.lock.Lock()
 	s.midle = append(s.midle, mp)
@@ -182,12 +183,12 @@ func (s *Sched) handoffp(pp *p, by *m) {
 		return
 	}
 	if s.nmspinning.Load()+s.npidle.Load() == 0 && s.nmspinning.CompareAndSwap(0, 1) { // cas: become the lookout
-		s.needspinning.Store(false)
+		s.needspinning.Store(false) // store, this M is the spinner needspinning asked for
 		s.startm(pp, true, by)
 		return
 	}
 	s.lock.Lock()
-	if s.glob.len() > 0 || int(s.npidle.Load()) == s.procs-1 {
+	if s.glob.len() > 0 || int(s.npidle.Load()) == s.procs-1 { // load under sched.lock: exact (every change is under it)
 		s.lock.Unlock()
 		s.startm(pp, false, by)
 		return
@@ -201,7 +202,7 @@ func (s *Sched) handoffp(pp *p, by *m) {
 // Can be executed by any P.
 func (s *Sched) stealable(pp *p) bool {
 	for _, vp := range s.allp[:s.procs] {
-		if vp == pp || spec.PStatus(vp.status.Load()) != spec.PRunning {
+		if vp == pp || spec.PStatus(vp.status.Load()) != spec.PRunning { // load, a hint: vp may go idle at once
 			continue
 		}
 		if !vp.runq.runqempty() {
@@ -221,13 +222,13 @@ func (s *Sched) stealable(pp *p) bool {
 // Reference: proc.go:3389-3798 findRunnable.
 // Executed only by mp.
 func (s *Sched) schedule(mp *m) string {
-	if mp.p.Load() == nil || mp.curg.Load() != nil {
+	if mp.p.Load() == nil || mp.curg.Load() != nil { // loads, mp's own fields (others write them only while mp's G is in a syscall or mp is stopped)
 		return "the M must hold a P and run no G"
 	}
-	pp := mp.p.Load()
+	pp := mp.p.Load() // load, mp's own P
 	// The fairness check (proc.go:3443); the mutant MutNoGlobalCheck
 	// never makes it.
-	if per := uint32(s.cfg.GlobalCheckPeriod); per > 0 && pp.schedtick.Load()%per == 0 && !s.glob.emptyHint() && s.mut&MutNoGlobalCheck == 0 {
+	if per := uint32(s.cfg.GlobalCheckPeriod); per > 0 && pp.schedtick.Load()%per == 0 && !s.glob.emptyHint() && s.mut&MutNoGlobalCheck == 0 { // load, its own P's counter
 		s.lock.Lock()
 		gp := s.glob.get()
 		s.lock.Unlock()
@@ -265,11 +266,13 @@ func (s *Sched) schedule(mp *m) string {
 	if mp.spinning && stealable {
 		return "a spinning M with work to steal must Steal"
 	}
+	// Loads: nmspinning and npidle are a hint (the runtime's racy check);
+	// needspinning's load synchronizes with wakep's store.
 	canSpin := mp.spinning || 2*s.nmspinning.Load() < int32(s.procs)-s.npidle.Load()
 	if !mp.spinning && (canSpin || s.needspinning.Load()) {
 		mp.spinning = true
-		s.nmspinning.Add(1)
-		s.needspinning.Store(false)
+		s.nmspinning.Add(1)         // add, nmspinning++ before looking for work (the spinning protocol)
+		s.needspinning.Store(false) // store, the wanted spinner is this M
 		s.tr.emit("Spinning", spec.NoG, pp.id, mp.id)
 		if stealable {
 			return ""
@@ -277,12 +280,12 @@ func (s *Sched) schedule(mp *m) string {
 	}
 	// Nothing anywhere: release the P, stop spinning, stop.
 	s.lock.Lock()
-	mp.p.Store(nil)
+	mp.p.Store(nil) // store (under sched.lock), read by sysmon and world stoppers
 	s.pidleput(pp, mp)
 	s.lock.Unlock()
 	if mp.spinning {
 		mp.spinning = false
-		s.nmspinning.Add(-1)
+		s.nmspinning.Add(-1) // add, nmspinning-- before parkCheck re-checks for work (the delicate dance)
 	}
 	s.stopm(mp)
 	return ""
@@ -295,23 +298,23 @@ func (s *Sched) schedule(mp *m) string {
 // Reference: proc.go:3828-3895 stealWork, 7662-7747 runqgrab/runqsteal.
 // Executed only by mp.
 func (s *Sched) steal(mp *m, victim spec.PID, round int) (string, int, *g) {
-	if !mp.spinning || mp.p.Load() == nil || mp.curg.Load() != nil {
+	if !mp.spinning || mp.p.Load() == nil || mp.curg.Load() != nil { // loads, mp's own fields
 		return "the M must be spinning with a P and no G", 0, nil
 	}
-	if victim < 0 || int(victim) >= s.procs || victim == mp.p.Load().id {
+	if victim < 0 || int(victim) >= s.procs || victim == mp.p.Load().id { // load, mp's own P
 		return "the victim must be another P in allp", 0, nil
 	}
 	if round < 0 || round >= s.cfg.StealRounds {
 		return "round out of range", 0, nil
 	}
 	vp := s.allp[victim]
-	if spec.PStatus(vp.status.Load()) != spec.PRunning {
+	if spec.PStatus(vp.status.Load()) != spec.PRunning { // load (drive mode only: nothing runs concurrently)
 		return "the victim is idle", 0, nil
 	}
 	runnextRound := round == s.cfg.StealRounds-1 || !s.cfg.StealRunnextLastRoundOnly
 	// A runnext steal backs off while the victim runs a G not in a
 	// syscall; drive mode has no concurrent victim to wait for.
-	gp, n := mp.p.Load().runq.runqsteal(&vp.runq, runnextRound, nil)
+	gp, n := mp.p.Load().runq.runqsteal(&vp.runq, runnextRound, nil) // load, mp's own P
 	if gp == nil {
 		return "nothing to steal from the victim in this round", 0, nil
 	}

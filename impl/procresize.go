@@ -36,45 +36,56 @@ func (s *Sched) gomaxprocs(mp *m) (string, int, int) {
 // syscalls, every other M with a P stopped, the idle P list emptied. It
 // returns which M held each P.
 //
+// Its atomics ("world stopped") are ordered by the stop: sysmon waits on
+// sysmonlock, and every other M is at the barrier, on the idle list (its
+// parkCheck runs under sched.lock and reads queues only through runq's
+// lock-free functions), or blocked in a syscall under the stopper's scan
+// bit; each reads what the stopper stored after the world starts. They
+// are atomics because the same fields are read lock-free while the world
+// runs. In drive mode nothing runs concurrently.
+//
 // Reference: proc.go:1628-1752 stopTheWorldWithSema, 4331-4334.
 // Executed only by mp, with the world stopped (drive mode: always).
 func (s *Sched) stopTheWorld(mp *m) map[*p]*m {
 	oldm := map[*p]*m{}
 	for _, om := range s.allm {
-		if om == mp || om.p.Load() == nil {
+		if om == mp || om.p.Load() == nil { // world stopped: om's fields are stable
 			continue
 		}
-		pp := om.p.Load()
+		pp := om.p.Load() // world stopped
 		oldm[pp] = om
-		if og := om.curg.Load(); og != nil {
+		if og := om.curg.Load(); og != nil { // world stopped
 			if og.getStatus() == spec.GSyscall {
-				om.p.Store(nil)
-				pp.syscalltick.Add(1)
-				pp.m.Store(nil)
+				om.p.Store(nil)       // store, om reads it after its casFromSyscall (the stopper's resumeSyscall)
+				pp.syscalltick.Add(1) // add, world stopped
+				pp.m.Store(nil)       // store, world stopped
 				continue
 			}
 			og.m = nil
-			og.preempt.Store(false)
-			om.curg.Store(nil)
+			og.preempt.Store(false) // store, world stopped (execute clears it anyway)
+			om.curg.Store(nil)      // store, om reads it after the barrier (worldStarted's close)
 			og.setStatus(spec.GRunnable)
+			// pp is om's, not ours: runqput by a world stopper while
+			// its owner is stopped (runqput's caller rule).
 			s.runqput(pp, og, true, om)
 		}
 		if om.spinning {
 			om.spinning = false
-			s.nmspinning.Add(-1)
+			s.nmspinning.Add(-1) // add, world stopped
 		}
-		pp.m.Store(nil)
+		pp.m.Store(nil) // store, world stopped
 		s.stopm(om)
 	}
 	s.lock.Lock()
 	s.pidle = s.pidle[:0]
-	s.npidle.Store(0)
-	s.needspinning.Store(false)
+	s.npidle.Store(0)           // store (under sched.lock)
+	s.needspinning.Store(false) // store (under sched.lock)
 	s.lock.Unlock()
 	return oldm
 }
 
-// procresize sets GOMAXPROCS to n after stopTheWorld.
+// procresize sets GOMAXPROCS to n after stopTheWorld. Its atomics are
+// ordered as stopTheWorld's.
 //
 // Reference: proc.go:6030-6251 procresize.
 // Executed only by mp, with the world stopped.
@@ -85,22 +96,22 @@ func (s *Sched) procresize(mp *m, n int, oldm map[*p]*m) {
 		s.allp = append(s.allp, s.newP(spec.PID(len(s.allp))))
 	}
 	for i := old; i < n; i++ {
-		s.allp[i].status.Store(uint32(spec.PIdle))
+		s.allp[i].status.Store(uint32(spec.PIdle)) // store, world stopped
 	}
 	for i := n; i < old; i++ {
 		pp := s.allp[i]
-		dq := pp.runq.runqdrain()
-		drained := dq.slice() // runnext first, then the ring
+		dq := pp.runq.runqdrain() // perhaps another M's P: allowed with its owner stopped
+		drained := dq.slice()     // runnext first, then the ring
 		for j := len(drained) - 1; j >= 0; j-- {
 			s.glob.putHead(drained[j])
 		}
-		pp.m.Store(nil)
+		pp.m.Store(nil) // store, world stopped
 		s.gfpurge(pp)
-		pp.status.Store(uint32(spec.PDead))
+		pp.status.Store(uint32(spec.PDead)) // store, world stopped
 	}
-	myp := mp.p.Load()
+	myp := mp.p.Load() // load, the stopper's own P
 	if int(myp.id) >= n {
-		myp.m.Store(nil)
+		myp.m.Store(nil) // store, world stopped
 		s.acquirep(mp, s.allp[0])
 		myp = s.allp[0]
 	}
@@ -112,7 +123,7 @@ func (s *Sched) procresize(mp *m, n int, oldm map[*p]*m) {
 		if pp == myp {
 			continue
 		}
-		pp.status.Store(uint32(spec.PIdle))
+		pp.status.Store(uint32(spec.PIdle)) // store, world stopped
 		if pp.runq.runqempty() {
 			continue
 		}
@@ -130,7 +141,7 @@ func (s *Sched) procresize(mp *m, n int, oldm map[*p]*m) {
 	s.lock.Lock()
 	for i := range n {
 		pp := s.allp[i]
-		if pp != myp && spec.PStatus(pp.status.Load()) == spec.PIdle && pp.m.Load() == nil {
+		if pp != myp && spec.PStatus(pp.status.Load()) == spec.PIdle && pp.m.Load() == nil { // loads, world stopped (startm above may have wired pp)
 			s.pidleput(pp, mp)
 		}
 	}

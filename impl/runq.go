@@ -32,6 +32,9 @@ import (
 //   - runnext is set non-nil only by the owner; anyone may CAS it to nil.
 //     A G in runnext is not in the ring.
 //
+// A world stopper may act as the owner of a stopped M's P
+// (Sched.stopTheWorld's runqput, procresize's runqdrain).
+//
 // head and tail are free-running uint32 counters; a slot index is
 // counter & mask, the length is tail-head in uint32 arithmetic (2^32 is a
 // multiple of every power-of-two size). To the owner 0 <= tail-head <= size
@@ -141,7 +144,8 @@ func (q *runq) stealCount(n uint32) uint32 {
 // For the trace's Kick and Spill effects it returns the kicked G (nil if
 // none) and the number of Gs spilled to the global queue (0 if none; the
 // last spilled G is the kicked G if there was one, else gp).
-// Executed only by the owner P.
+// Executed only by the owner P, or by a world stopper while the owner is
+// stopped (Sched.stopTheWorld, procresize).
 func (q *runq) runqput(gp *g, next bool, global *globrunq) (kicked *g, spilled uint32) {
 	if next && q.runnextOn {
 		return q.runqputnext(gp, global)
@@ -170,10 +174,11 @@ func (q *runq) runqput(gp *g, next bool, global *globrunq) (kicked *g, spilled u
 // It is a separate function, called in tail position, so that runqput
 // has no value live across a call on its fast path and so no register
 // spills on entry (measured by BenchmarkRunqPutGet: ~1.5 ns of 6).
-// Executed only by the owner P.
+// Executed only by the owner P, or by a world stopper while the owner is
+// stopped (Sched.stopTheWorld, procresize).
 func (q *runq) runqputnext(gp *g, global *globrunq) (kicked *g, spilled uint32) {
 	for {
-		old := q.runnext.Load()
+		old := q.runnext.Load()                // load, validated by the cas
 		if q.runnext.CompareAndSwap(old, gp) { // cas, a thief may be zeroing runnext concurrently
 			if old == nil {
 				return nil, 0
@@ -196,7 +201,8 @@ func (q *runq) runqputnext(gp *g, global *globrunq) (kicked *g, spilled uint32) 
 // them after: only the owner writes slots, and the owner is running this,
 // so the committed slots cannot change (runqdrain's order). That needs no
 // batch buffer for a configurable SpillBatch.
-// Executed only by the owner P.
+// Executed only by the owner P, or by a world stopper while the owner is
+// stopped (Sched.stopTheWorld, procresize).
 func (q *runq) runqputslow(gp *g, h, t uint32, global *globrunq) bool {
 	if t-h != q.size() {
 		panic("runqputslow: queue is not full")
@@ -260,7 +266,7 @@ func (q *runq) runqget() (gp *g, inheritTime bool) {
 	// runnext could only have been stolen by another P, because other Ps
 	// can race to set runnext to nil, but only the owner can set it to
 	// non-nil. Hence there's no need to retry this CAS if it fails.
-	next := q.runnext.Load()
+	next := q.runnext.Load()                                // load, validated by the cas
 	if next != nil && q.runnext.CompareAndSwap(next, nil) { // cas, races only with thieves zeroing it
 		return next, true
 	}
@@ -283,11 +289,13 @@ func (q *runq) runqget() (gp *g, inheritTime bool) {
 // Executed only by the owner P.
 func (q *runq) runqgetMutant() (gp *g, inheritTime bool) {
 	if q.mut&MutSpinWithRunnext == 0 { // the mutant (golang/go#10573) ignores runnext
-		if next := q.runnext.Load(); next != nil {
+		if next := q.runnext.Load(); next != nil { // load, validated by the cas (or not, by the mutant below)
 			if q.mut&MutRunnextClearNoCAS != 0 {
 				// Mutant: a plain store instead of the CAS (proc.go:7604):
 				// a thief that CASed next out after the load runs it too.
-				q.runnext.Store(nil)
+				// It deliberately breaks atomicGPtr.Store's rule (only
+				// for state no other thread accesses).
+				q.runnext.Store(nil) // store, the mutant's
 				return next, true
 			}
 			if q.runnext.CompareAndSwap(next, nil) { // cas, races only with thieves zeroing it
@@ -305,7 +313,7 @@ func (q *runq) runqgetMutant() (gp *g, inheritTime bool) {
 		if q.mut&MutHeadPlainStore != 0 {
 			// Mutant: a plain store instead of the CAS (proc.go:7615): a
 			// thief's grab that committed after the load is undone.
-			q.head.Store(h + 1)
+			q.head.Store(h + 1) // store, the mutant's: breaks head's cas-release-only rule
 			return gp, false
 		}
 		if q.head.CasRel(h, h+1) { // cas-release, commits consume
@@ -318,9 +326,10 @@ func (q *runq) runqgetMutant() (gp *g, inheritTime bool) {
 // the ring oldest first (proc.go:7623-7656). It takes the whole ring with
 // one head CAS and only then reads the slots and links the Gs, so that no
 // schedlink is written while a thief could still take the G.
-// Executed only by the owner P.
+// Executed only by the owner P, or by a world stopper while the owner is
+// stopped (Sched.stopTheWorld, procresize).
 func (q *runq) runqdrain() (drainQ gQueue) {
-	oldNext := q.runnext.Load()
+	oldNext := q.runnext.Load()                                   // load, validated by the cas
 	if oldNext != nil && q.runnext.CompareAndSwap(oldNext, nil) { // cas, races only with thieves zeroing it
 		drainQ.pushBack(oldNext)
 	}
@@ -392,7 +401,7 @@ func (q *runq) runqgrab(batch []gptrSlot, batchHead uint32, stealRunNextG bool, 
 		if n == 0 {
 			if stealRunNextG {
 				// Try to steal from q.runnext.
-				if next := q.runnext.Load(); next != nil {
+				if next := q.runnext.Load(); next != nil { // load, validated by the cas
 					if victimBusy != nil && victimBusy() {
 						runqgrabBackoff()
 					}
@@ -413,8 +422,8 @@ func (q *runq) runqgrab(batch []gptrSlot, batchHead uint32, stealRunNextG bool, 
 		if q.mut&MutStealRunnextNonEmpty != 0 && stealRunNextG {
 			// Mutant: runnext taken from a non-empty ring (the runtime
 			// takes it only when n == 0, proc.go:7668).
-			if next := q.runnext.Load(); next != nil {
-				if !q.runnext.CompareAndSwap(next, nil) {
+			if next := q.runnext.Load(); next != nil { // load, validated by the cas
+				if !q.runnext.CompareAndSwap(next, nil) { // cas, commits the steal of runnext
 					continue
 				}
 				batch[batchHead&bmask].store(next)
@@ -490,9 +499,9 @@ func (q *runq) runqsteal(victim *runq, stealRunNextG bool, victimBusy func() boo
 // Can be executed by any P.
 func (q *runq) runqlen() uint32 {
 	for {
-		h := q.head.Load() // load
-		t := q.tail.Load() // load
-		if t == q.tail.Load() {
+		h := q.head.Load()      // load
+		t := q.tail.Load()      // load
+		if t == q.tail.Load() { // load: tail unchanged, so head and tail are a consistent pair
 			return min(t-h, q.size())
 		}
 	}
@@ -502,7 +511,7 @@ func (q *runq) runqlen() uint32 {
 // Only while the world is stopped (no M runs; every queue is quiescent):
 // it reads head, tail and the slots without validation.
 func (q *runq) snapshot() (runnext *g, ring []*g) {
-	h, t := q.head.Load(), q.tail.Load()
+	h, t := q.head.Load(), q.tail.Load() // loads, world stopped
 	if t-h > q.size() {
 		panic("runq.snapshot: inconsistent head and tail (world not stopped?)")
 	}
@@ -510,5 +519,5 @@ func (q *runq) snapshot() (runnext *g, ring []*g) {
 	for i := h; i != t; i++ {
 		ring = append(ring, q.ring[i&q.mask].load())
 	}
-	return q.runnext.Load(), ring
+	return q.runnext.Load(), ring // load, world stopped
 }

@@ -37,9 +37,13 @@ type RunQueueLab struct {
 	cfg    spec.Config
 	qs     []*runq
 	global *globrunq
-	gs     []*g          // gs[id-1] is G id
-	held   []atomic.Bool // held[id-1]: G id is on some queue of the lab (bookkeeping for the caller rules; not part of the algorithm)
-	opts   RunQueueLabOptions
+	gs     []*g // gs[id-1] is G id
+	// held[id-1]: G id is on some queue of the lab. Lab bookkeeping for
+	// the caller rules, not part of the algorithm, so it uses sync/atomic
+	// directly rather than the atomic layer (atomic.go): the Perturb hook
+	// and a schedule controller must neither see nor schedule it.
+	held []atomic.Bool
+	opts RunQueueLabOptions
 	// restore uninstalls the Perturb hook; nil if none is installed.
 	restore func()
 }
@@ -140,6 +144,7 @@ func (l *RunQueueLab) checkP(op string, p int) error {
 }
 
 // take marks G id held by the lab (it is being put on a queue).
+// Can be executed by any goroutine (the caller of an operation).
 func (l *RunQueueLab) take(op string, id spec.GID) (*g, error) {
 	if id < 1 || int(id) > len(l.gs) {
 		return nil, fmt.Errorf("run queue lab: %s: %v is not in g1..g%d", op, id, len(l.gs))
@@ -152,6 +157,8 @@ func (l *RunQueueLab) take(op string, id spec.GID) (*g, error) {
 
 // release marks gp no longer held (an operation returned it) and returns
 // its ID (NoG for nil).
+// Can be executed by any goroutine (the caller of the operation that
+// returned gp).
 func (l *RunQueueLab) release(gp *g) spec.GID {
 	if gp == nil {
 		return spec.NoG

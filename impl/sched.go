@@ -34,10 +34,15 @@ type Sched struct {
 	nretake      int  // sysmon retakes between takeP and handoffp (see checkdead); guarded by lock
 	nmspinning   atomicInt32
 	needspinning atomicBool
-	procs        int // GOMAXPROCS; guarded by lock, changed only with the world stopped
-
-	allp []*p // every P ever created, by ID; dead ones stay (an M in a syscall may hold one)
-	allm []*m // every M ever created, by ID; guarded by lock
+	// procs is GOMAXPROCS, and allp every P ever created, by ID (dead
+	// ones stay: an M in a syscall may hold one). Both change only with
+	// the world stopped and lock held (procresize). They are read under
+	// lock (an idle M's parkCheck may run during a stop), and without it
+	// by running Ms, which cannot run while the world is stopped, and by
+	// sysmon under sysmonlock, which the stopper holds.
+	procs int
+	allp  []*p
+	allm  []*m // every M ever created, by ID; guarded by lock
 
 	allglock sync.Mutex
 	gids     gidTable // every G ID; lock-free (gfree.go)
@@ -149,6 +154,7 @@ type Boot struct {
 
 // newSched builds the state in which g1 starts running main on m0 and p0,
 // with the other Ps idle, as the model's Init does.
+// Called once, before the run starts (no other goroutine touches s yet).
 func newSched(cfg spec.Config, code *spec.Code, boot Boot, trace bool, mut Mutants) (*Sched, error) {
 	if code == nil {
 		return nil, fmt.Errorf("impl: no workload")
@@ -179,11 +185,11 @@ func newSched(cfg spec.Config, code *spec.Code, boot Boot, trace bool, mut Mutan
 	m0 := &m{id: 0}
 	s.allm = []*m{m0}
 	s.acquirep(m0, s.allp[0])
-	s.allp[0].schedtick.Store(boot.Schedtick)
+	s.allp[0].schedtick.Store(boot.Schedtick) // store, before the run starts (no other thread yet)
 	main := s.newG(code.Main, 0, nil)
 	main.setStatus(spec.GRunning)
 	main.m = m0
-	m0.curg.Store(main)
+	m0.curg.Store(main) // store, before the run starts
 	if len(boot.Ring) > cfg.RunqSize {
 		return nil, fmt.Errorf("impl: %d boot Gs do not fit a ring of %d", len(boot.Ring), cfg.RunqSize)
 	}
@@ -205,14 +211,20 @@ func newSched(cfg spec.Config, code *spec.Code, boot Boot, trace bool, mut Mutan
 	return s, nil
 }
 
+// newP returns a new idle P with an empty queue. The P is not shared
+// until the caller puts it in allp.
+// Executed before the run starts (newSched) or by a world stopper with
+// sched.lock held (procresize).
 func (s *Sched) newP(id spec.PID) *p {
 	pp := &p{id: id}
 	pp.runq.init(s.cfg)
 	pp.runq.mut = s.mut
-	pp.status.Store(uint32(spec.PIdle))
+	pp.status.Store(uint32(spec.PIdle)) // store, before the P is in allp
 	return pp
 }
 
+// ended reports whether main exited or a fatal error ended the run.
+// Can be executed by any goroutine; takes sched.lock.
 func (s *Sched) ended() bool {
 	s.lock.Lock()
 	defer s.lock.Unlock()

@@ -10,7 +10,7 @@ func (s *Sched) snapshot() spec.Snapshot {
 	defer s.lock.Unlock()
 	sn := spec.Snapshot{
 		Procs:        s.procs,
-		NMSpinning:   int(s.nmspinning.Load()),
+		NMSpinning:   int(s.nmspinning.Load()), // world stopped: the atomics here are stable
 		NeedSpinning: s.needspinning.Load(),
 		StackMin:     s.cfg.StackMin,
 		StackMax:     s.cfg.StackMax,
@@ -27,7 +27,7 @@ func (s *Sched) snapshot() spec.Snapshot {
 	}
 	for _, pp := range s.allp {
 		runnext, ring := pp.runq.snapshot()
-		ps := spec.PState{ID: pp.id, Status: spec.PStatus(pp.status.Load()), M: mid(pp.m.Load()), Runnext: gid(runnext),
+		ps := spec.PState{ID: pp.id, Status: spec.PStatus(pp.status.Load()), M: mid(pp.m.Load()), Runnext: gid(runnext), // loads, world stopped
 			Schedtick: pp.schedtick.Load(), Syscalltick: pp.syscalltick.Load()}
 		for _, gp := range ring {
 			ps.Runq = append(ps.Runq, gp.id)
@@ -35,7 +35,7 @@ func (s *Sched) snapshot() spec.Snapshot {
 		sn.Ps = append(sn.Ps, ps)
 	}
 	for _, mp := range s.allm {
-		ms := spec.MState{ID: mp.id, P: pid(mp.p.Load()), Curg: gid(mp.curg.Load()), Spinning: mp.spinning, OldP: pid(mp.oldp)}
+		ms := spec.MState{ID: mp.id, P: pid(mp.p.Load()), Curg: gid(mp.curg.Load()), Spinning: mp.spinning, OldP: pid(mp.oldp)} // loads, world stopped
 		sn.Ms = append(sn.Ms, ms)
 	}
 	s.allglock.Lock()
@@ -47,7 +47,7 @@ func (s *Sched) snapshot() spec.Snapshot {
 				Func: s.code.Funcs[rec.fn].Name, Preempt: rec.preempt})
 			continue
 		}
-		gs := spec.GState{ID: gp.id, Status: gp.getStatus(), M: mid(gp.m), Func: s.code.Funcs[gp.fn].Name, Preempt: gp.preempt.Load()}
+		gs := spec.GState{ID: gp.id, Status: gp.getStatus(), M: mid(gp.m), Func: s.code.Funcs[gp.fn].Name, Preempt: gp.preempt.Load()} // loads, world stopped
 		if gs.Status == spec.GWaiting {
 			gs.WaitKey = s.code.Keys[gp.waitKey]
 		}

@@ -30,13 +30,13 @@ import (
 func (e *engine) stopTheWorld(mp *m) bool {
 	s := e.s
 	s.lock.Lock()
-	if e.gcwaiting.Load() {
+	if e.gcwaiting.Load() { // load under sched.lock, which orders every store to it
 		// Another stopper won: stop at its barrier. (Taking sysmonlock
 		// first would block this M outside the barrier while the winner
 		// waits for it: a deadlock.)
 		s.lock.Unlock()
 		if mp != nil {
-			e.barrierWithG(mp, mp.curg.Load())
+			e.barrierWithG(mp, mp.curg.Load()) // load, mp's own curg
 		}
 		return false
 	}
@@ -62,7 +62,9 @@ func (e *engine) stopTheWorld(mp *m) bool {
 			if om == mp || om.atBarrier || idle[om] {
 				continue
 			}
-			if og := om.curg.Load(); og != nil {
+			if og := om.curg.Load(); og != nil { // load, synchronizes with om's execute/stopm stores
+				// Load-acquire, synchronizes with the M's setStatus(GSyscall)
+				// store-release (isBlocked tells whether the scan bit is ours).
 				if og.status.LoadAcq() == uint32(spec.GSyscall)|gScan && e.isBlocked(og) {
 					continue
 				}
@@ -71,6 +73,12 @@ func (e *engine) stopTheWorld(mp *m) bool {
 					continue
 				}
 				if og.preempt.CompareAndSwap(false, true) { // cas, preemptall: seen at og's next safe point
+					// Reading og.id is race-free: og's struct cannot be
+					// recycled while we hold sched.lock. If og exits now,
+					// gfput keeps the struct on om's P, and om, seeing
+					// gcwaiting (already set), stops at the barrier
+					// instead of reaching a spawn; the global free list
+					// needs sched.lock, which we hold.
 					e.preempted = append(e.preempted, stwPreempted{og, og.id})
 				}
 			}
@@ -133,7 +141,7 @@ func (e *engine) startTheWorld() {
 func (e *engine) barrier(mp *m) {
 	s := e.s
 	s.lock.Lock()
-	if !e.gcwaiting.Load() {
+	if !e.gcwaiting.Load() { // load under sched.lock, which orders every store to it
 		s.lock.Unlock()
 		return
 	}
@@ -155,7 +163,7 @@ func (e *engine) barrier(mp *m) {
 // Executed only by mp, running gp.
 func (e *engine) barrierWithG(mp *m, gp *g) {
 	e.barrier(mp)
-	if gp != nil && mp.curg.Load() == gp {
+	if gp != nil && mp.curg.Load() == gp { // load: a world stopper may have stored nil (Sched.stopTheWorld) while mp was at the barrier
 		gp.preempt.Store(false) // store, as execute does
 	}
 }

@@ -6,11 +6,11 @@ import "github.com/gmplab/gmplab/spec"
 // Can be executed by any M or sysmon (the answer may be stale at once in
 // the concurrent engine; retake re-checks under the G's status).
 func (s *Sched) inSyscall(pp *p) *g {
-	mp := pp.m.Load() // load, synchronizes with acquirep/retake
-	if spec.PStatus(pp.status.Load()) != spec.PRunning || mp == nil {
+	mp := pp.m.Load()                                                 // load, synchronizes with acquirep/retake
+	if spec.PStatus(pp.status.Load()) != spec.PRunning || mp == nil { // load, a hint
 		return nil
 	}
-	if gp := mp.curg.Load(); gp != nil && gp.getStatus() == spec.GSyscall {
+	if gp := mp.curg.Load(); gp != nil && gp.getStatus() == spec.GSyscall { // load, synchronizes with execute's store; a hint (retake re-checks under the scan bit)
 		return gp
 	}
 	return nil
@@ -23,8 +23,8 @@ func (s *Sched) inSyscall(pp *p) *g {
 // Called only by sysmon (or the world stopper); the G may change under
 // it (best effort, as in the runtime).
 func (s *Sched) preemptone(pp *p) bool {
-	mp := pp.m.Load() // load, synchronizes with acquirep/retake
-	if spec.PStatus(pp.status.Load()) != spec.PRunning || mp == nil {
+	mp := pp.m.Load()                                                 // load, synchronizes with acquirep/retake
+	if spec.PStatus(pp.status.Load()) != spec.PRunning || mp == nil { // load, a hint: preemptone is best effort
 		return false
 	}
 	gp := mp.curg.Load() // load, synchronizes with execute's store
@@ -58,11 +58,11 @@ func (s *Sched) retake(pp *p) {
 // Reference: proc.go:6810-6831 takeP.
 // Called only by sysmon.
 func (s *Sched) takeP(pp *p) {
-	mp := pp.m.Load()
-	gp := mp.curg.Load()
-	mp.p.Store(nil)
-	pp.m.Store(nil)
-	pp.syscalltick.Add(1)
+	mp := pp.m.Load()     // load under the G's scan bit (engine): pp's wiring cannot change
+	gp := mp.curg.Load()  // load, likewise
+	mp.p.Store(nil)       // store, mp reads it after its casFromSyscall (resumeSyscall's store-release)
+	pp.m.Store(nil)       // store, read by world stoppers' and exitsyscall's pp.m loads
+	pp.syscalltick.Add(1) // add, under the scan bit; sysmon only compares it
 	s.tr.emit("Retake", gp.id, pp.id, spec.NoM, "from", mp.id.String())
 }
 
@@ -74,11 +74,11 @@ func (s *Sched) sysmonPreempt(pid spec.PID) string {
 		return "no such P"
 	}
 	pp := s.allp[pid]
-	if spec.PStatus(pp.status.Load()) != spec.PRunning || pp.m.Load() == nil {
+	if spec.PStatus(pp.status.Load()) != spec.PRunning || pp.m.Load() == nil { // loads (drive mode only: nothing runs concurrently)
 		return "the P runs no G"
 	}
-	gp := pp.m.Load().curg.Load()
-	if gp == nil || gp.getStatus() != spec.GRunning || gp.preempt.Load() {
+	gp := pp.m.Load().curg.Load()                                          // loads (drive mode only)
+	if gp == nil || gp.getStatus() != spec.GRunning || gp.preempt.Load() { // loads (drive mode only)
 		return "the P runs no G without a pending request"
 	}
 	if gp.fresh {

@@ -24,8 +24,8 @@ type sysmontick struct {
 // Reference: proc.go:6486-6617 sysmon, 6630-6725 retake.
 // Executed only by the sysmon goroutine.
 func (e *engine) sysmon() {
-	e.running.Add(1)
-	defer e.running.Add(-1)
+	e.running.Add(1)        // count only; orders nothing (wait's leak report)
+	defer e.running.Add(-1) // count only
 	defer e.wg.Done()
 	defer e.recoverPanic("sysmon")
 	cfg := &e.s.cfg
@@ -105,11 +105,11 @@ func (e *engine) retake(now time.Duration, ticks []sysmontick) ([]sysmontick, in
 func (e *engine) retakeP(pp *p, pd *sysmontick, now time.Duration) bool {
 	s := e.s
 	cfg := &s.cfg
-	if spec.PStatus(pp.status.Load()) != spec.PRunning {
+	if spec.PStatus(pp.status.Load()) != spec.PRunning { // load, a hint (as the runtime's); the syscall path re-checks it under the scan bit
 		return false
 	}
 	sysretake := false
-	if t := pp.schedtick.Load(); t != pd.schedtick {
+	if t := pp.schedtick.Load(); t != pd.schedtick { // load, compared only (racy, as the runtime's)
 		pd.schedtick, pd.schedwhen = t, now
 	} else if pd.schedwhen+cfg.ForcePreempt <= now {
 		e.preemptone(pp)
@@ -120,12 +120,12 @@ func (e *engine) retakeP(pp *p, pd *sysmontick, now time.Duration) bool {
 		return false
 	}
 	// gp cannot leave its syscall now; check it still blocks pp's M.
-	mp := pp.m.Load()
-	if mp == nil || mp.curg.Load() != gp || mp.p.Load() != pp || spec.PStatus(pp.status.Load()) != spec.PRunning {
+	mp := pp.m.Load()                                                                                              // load under gp's scan bit: if pp is still wired to gp's M, nobody else can change that now
+	if mp == nil || mp.curg.Load() != gp || mp.p.Load() != pp || spec.PStatus(pp.status.Load()) != spec.PRunning { // loads, likewise
 		gp.resumeSyscall()
 		return false
 	}
-	if t := pp.syscalltick.Load(); !sysretake && t != pd.syscalltick {
+	if t := pp.syscalltick.Load(); !sysretake && t != pd.syscalltick { // load, stable under the scan bit; compared only
 		pd.syscalltick, pd.syscallwhen = t, now
 		gp.resumeSyscall()
 		return false
@@ -134,7 +134,7 @@ func (e *engine) retakeP(pp *p, pd *sysmontick, now time.Duration) bool {
 	keep := false
 	switch cfg.RetakePolicy {
 	case spec.RetakeGo126:
-		keep = pp.runq.runqempty() && s.nmspinning.Load()+s.npidle.Load() > 0 && young
+		keep = pp.runq.runqempty() && s.nmspinning.Load()+s.npidle.Load() > 0 && young // loads, a hint (as the runtime's retake)
 	case spec.RetakeAfter:
 		keep = young
 	}
@@ -174,14 +174,14 @@ var testRetakeWindow func()
 func (e *engine) preemptone(pp *p) {
 	s := e.s
 	if s.tr.on {
-		mp := pp.m.Load()
+		mp := pp.m.Load() // load, ordered by the action lock
 		if mp == nil {
 			return
 		}
 		// Inside an action no M changes its G or the G's fields, so
 		// these plain reads (fresh) are ordered by the action lock.
-		gp := mp.curg.Load()
-		if gp == nil || gp.getStatus() != spec.GRunning || gp.preempt.Load() || e.opts.FreshRule && gp.fresh {
+		gp := mp.curg.Load()                                                                                   // load, ordered by the action lock
+		if gp == nil || gp.getStatus() != spec.GRunning || gp.preempt.Load() || e.opts.FreshRule && gp.fresh { // loads, ordered by the action lock
 			return
 		}
 		s.tr.emit("SysmonPreempt", spec.NoG, pp.id, spec.NoM)
@@ -199,14 +199,14 @@ func (e *engine) schedtrace(now time.Duration) {
 	s := e.s
 	s.lock.Lock()
 	l := spec.Schedtrace{
-		Now: now, Procs: s.procs, IdleProcs: int(s.npidle.Load()), Threads: len(s.allm) + 1,
-		Spinning: int(s.nmspinning.Load()), NeedSpinning: s.needspinning.Load(),
+		Now: now, Procs: s.procs, IdleProcs: int(s.npidle.Load()), Threads: len(s.allm) + 1, // load under sched.lock: exact
+		Spinning: int(s.nmspinning.Load()), NeedSpinning: s.needspinning.Load(), // loads, racy as the runtime's schedtrace
 		IdleThreads: len(s.midle), RunQueue: int(s.glob.len()),
 	}
 	s.lock.Unlock()
 	for _, pp := range s.allp[:l.Procs] {
 		l.Runq = append(l.Runq, int(pp.runq.runqlen()))
-		l.Schedticks = append(l.Schedticks, pp.schedtick.Load())
+		l.Schedticks = append(l.Schedticks, pp.schedtick.Load()) // load, racy as the runtime's schedtrace
 	}
 	line := l.String()
 	e.mu.Lock()
