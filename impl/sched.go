@@ -223,10 +223,3 @@ func (s *Sched) newP(id spec.PID) *p {
 	return pp
 }
 
-// ended reports whether main exited or a fatal error ended the run.
-// Can be executed by any goroutine; takes sched.lock.
-func (s *Sched) ended() bool {
-	s.lock.Lock()
-	defer s.lock.Unlock()
-	return s.exited || s.fatal != ""
-}
