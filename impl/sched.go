@@ -222,4 +222,3 @@ func (s *Sched) newP(id spec.PID) *p {
 	pp.status.Store(uint32(spec.PIdle)) // store, before the P is in allp
 	return pp
 }
-
