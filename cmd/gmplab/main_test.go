@@ -276,6 +276,22 @@ func TestImplMutantsFlag(t *testing.T) {
 // TestReplayOutOfRange: a trace naming an M or P the state does not have
 // is a diverging replay (exit 1, "not enabled"), never a panic (found in
 // review: Schedule m=m99 indexed out of range).
+// TestReplayTLCMalformed: TLC output cut short (a value that does not
+// parse) is bad input, exit 2, not a diverging model (found in review).
+func TestReplayTLCMalformed(t *testing.T) {
+	src, err := os.ReadFile("../../model/testdata/tlc/spill-drops-kicked.out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(src), "\n")
+	cut := filepath.Join(t.TempDir(), "cut.out")
+	os.WriteFile(cut, []byte(strings.Join(lines[:60], "")), 0o644)
+	code, out, stderr := gmplab(t, "replay", "-tlc", cut, "-workload", "../../tla/MCGMP_small.gmp", "-config", "procs=2 runq-size=2")
+	if code != 2 || !strings.Contains(stderr, "cut.out:") {
+		t.Fatalf("replay -tlc of truncated output: exit %d\n%s%s", code, out, stderr)
+	}
+}
+
 func TestReplayOutOfRange(t *testing.T) {
 	for _, line := range []string{
 		"Schedule m=m99", "Steal m=m99 victim=p0 round=3", "Spawn m=m99", "Gosched m=m99",

@@ -148,6 +148,12 @@ func replayTLC(path, workload, config string, mutants model.Mutants, save string
 	}
 	fmt.Fprintln(stdout)
 	actions, mapErr := model.ReplayTLC(s, tr)
+	var div *model.TLCDivergence
+	if mapErr != nil && !errors.As(mapErr, &div) {
+		// Not a divergence: TLC's output itself is malformed (a value
+		// that does not parse, a missing variable): bad input.
+		return usageError{mapErr}
+	}
 	var broken error
 	for i, a := range actions {
 		ns, evs, err := model.StepTrace(s, a)
