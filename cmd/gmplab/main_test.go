@@ -273,9 +273,6 @@ func TestImplMutantsFlag(t *testing.T) {
 	}
 }
 
-// TestReplayOutOfRange: a trace naming an M or P the state does not have
-// is a diverging replay (exit 1, "not enabled"), never a panic (found in
-// review: Schedule m=m99 indexed out of range).
 // TestReplayTLCMalformed: TLC output cut short (a value that does not
 // parse) is bad input, exit 2, not a diverging model (found in review).
 func TestReplayTLCMalformed(t *testing.T) {
@@ -292,6 +289,9 @@ func TestReplayTLCMalformed(t *testing.T) {
 	}
 }
 
+// TestReplayOutOfRange: a trace naming an M or P the state does not have
+// is a diverging replay (exit 1, "not enabled"), never a panic (found in
+// review: Schedule m=m99 indexed out of range).
 func TestReplayOutOfRange(t *testing.T) {
 	for _, line := range []string{
 		"Schedule m=m99", "Steal m=m99 victim=p0 round=3", "Spawn m=m99", "Gosched m=m99",
