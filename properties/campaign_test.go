@@ -20,7 +20,9 @@ var (
 // Checks, in each form it runs on, without mutants, gets an equal share of
 // the -campaign time, on fresh seeds from -campaign.seed. It reports, per
 // check and form, the cases run and the cases per second, and fails with
-// the seed and the replay command on the first violation. Without
+// the seed and the replay command on the first violation, and on the
+// first inconclusive case (a harness error, a timeout, porcupine
+// undecided: not a pass). Without
 // -campaign it skips: the default run of `go test ./properties` already
 // runs each check's quick mode in its own test.
 func TestCampaign(t *testing.T) {
@@ -83,11 +85,16 @@ func TestCampaign(t *testing.T) {
 	for _, r := range results {
 		verdict := "ok"
 		var v *Violation
+		var inc *Inconclusive
 		switch {
 		case errors.As(r.err, &v):
 			verdict = "FAIL " + v.Property + " at seed " + fmt.Sprint(v.Seed)
+		case errors.As(r.err, &inc):
+			verdict = "INCONCLUSIVE " + inc.Property + " at seed " + fmt.Sprint(inc.Seed) + " (not a pass)"
 		case r.err != nil:
 			verdict = "ERROR " + r.err.Error()
+		case r.cases == 0:
+			verdict = "FAIL no case ran"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%v\t%.1f\t%s\n", r.check, r.form, r.cases, r.elapsed.Round(time.Millisecond), float64(r.cases)/r.elapsed.Seconds(), verdict)
 	}

@@ -401,7 +401,8 @@ func linMeshP(lr *linRun, r *linRecorder, rng *rand.Rand, p, procs, ops int, fre
 const linOpsPerCase = 80
 
 // linCaseTimeout bounds porcupine on one "lin" check case; a history it
-// cannot decide is a failure reported as unknown, never a pass.
+// cannot decide is reported as inconclusive (unknown), never a pass and
+// never a kill.
 const linCaseTimeout = 20 * time.Second
 
 // linCase is one case of the "lin" check: seed's history (even seeds the
@@ -411,16 +412,16 @@ func linCase(seed uint64, mut impl.Mutants) *caseFailure {
 	shape := linShape(seed % 2)
 	h, err := runLinHistory(shape, seed, linOpsPerCase, linBurst, mut)
 	if err != nil {
-		return &caseFailure{"lin-run", fmt.Sprintf("%s: %v", shape, err)}
+		return inconclusive("lin-run", fmt.Sprintf("%s: %v", shape, err))
 	}
 	switch res, _, _ := checkLinPorcupine(h, linCaseTimeout); res {
 	case porcupine.Illegal:
-		return &caseFailure{"lin/porcupine", fmt.Sprintf("%s (%s): the history is not linearizable (go test ./properties -run 'TestLinRunQueue/%s$' -lin.seed=%d writes porcupine's visualization)", shape, h.Cfg, shape, seed)}
+		return &caseFailure{Property: "lin/porcupine", Detail: fmt.Sprintf("%s (%s): the history is not linearizable (go test ./properties -run 'TestLinRunQueue/%s$' -lin.seed=%d writes porcupine's visualization)", shape, h.Cfg, shape, seed)}
 	case porcupine.Unknown:
-		return &caseFailure{"lin/porcupine-unknown", fmt.Sprintf("%s (%s): porcupine did not decide within %v (unknown: not a pass)", shape, h.Cfg, linCaseTimeout)}
+		return inconclusive("lin/porcupine-unknown", fmt.Sprintf("%s (%s): porcupine did not decide within %v (unknown: neither a pass nor a violation)", shape, h.Cfg, linCaseTimeout))
 	}
 	if err := checkLinFast(h); err != nil {
-		return &caseFailure{"lin/fast", fmt.Sprintf("%s (%s): %v", shape, h.Cfg, err)}
+		return &caseFailure{Property: "lin/fast", Detail: fmt.Sprintf("%s (%s): %v", shape, h.Cfg, err)}
 	}
 	return nil
 }

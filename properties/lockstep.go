@@ -20,6 +20,10 @@ type lockstep struct {
 	ms    model.State
 	d     *impl.Drive
 	trail []model.Action
+	// modelRefused: step's failure is the model refusing an action its
+	// own Enabled listed (the model disagreeing with itself), not a
+	// difference between the forms.
+	modelRefused bool
 }
 
 // newLockstep starts both forms and compares their initial states.
@@ -30,20 +34,30 @@ func newLockstep(cfg spec.Config, code *spec.Code, boot model.Boot) (*lockstep, 
 // newLockstepMutants is newLockstep with deliberate bugs switched on in
 // the model (mm) and in the implementation (im), for the mutation report.
 func newLockstepMutants(cfg spec.Config, code *spec.Code, boot model.Boot, mm model.Mutants, im impl.Mutants) (*lockstep, string) {
-	ms, err := model.Init(&model.Env{Cfg: cfg, Code: code, Mutants: mm}, boot)
+	ls, msg, err := newLockstepCase(cfg, code, boot, mm, im)
 	if err != nil {
 		return nil, err.Error()
+	}
+	return ls, msg
+}
+
+// newLockstepCase is newLockstepMutants with a setup error (a form that
+// does not start) apart from a difference between the forms (msg).
+func newLockstepCase(cfg spec.Config, code *spec.Code, boot model.Boot, mm model.Mutants, im impl.Mutants) (ls *lockstep, msg string, err error) {
+	ms, err := model.Init(&model.Env{Cfg: cfg, Code: code, Mutants: mm}, boot)
+	if err != nil {
+		return nil, "", err
 	}
 	d, err := impl.NewDrive(cfg, code, impl.Boot{Schedtick: boot.Schedtick, Ring: boot.Ring, Runnext: boot.Runnext}, true, im)
 	if err != nil {
-		return nil, err.Error()
+		return nil, "", err
 	}
-	ls := &lockstep{cfg: cfg, ms: ms, d: d}
+	ls = &lockstep{cfg: cfg, ms: ms, d: d}
 	if msnap, isnap := ms.Snapshot(), d.Snapshot(); !sameSnapshot(msnap, isnap) {
-		return nil, ls.report("initial snapshots differ (-model +impl):\n%s", cmp.Diff(msnap, isnap, cmpopts.EquateEmpty()))
+		return nil, ls.report("initial snapshots differ (-model +impl):\n%s", cmp.Diff(msnap, isnap, cmpopts.EquateEmpty())), nil
 	}
 	d.Events()
-	return ls, ""
+	return ls, "", nil
 }
 
 // step applies a to both forms and compares: the implementation accepts
@@ -54,6 +68,7 @@ func (ls *lockstep) step(a model.Action) string {
 	ls.trail = append(ls.trail, a)
 	next, mevs, err := model.StepTrace(ls.ms, a)
 	if err != nil {
+		ls.modelRefused = true
 		return ls.report("model refused %v: %v", a, err)
 	}
 	if err := ApplyToDrive(ls.d, a); err != nil {

@@ -27,6 +27,9 @@ func TestMechanisms(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if n == 0 {
+				t.Fatal("no walk ran: zero walks are not a pass")
+			}
 			d := time.Since(start)
 			t.Logf("%d walks in %v (%.0f walks/s)", n, d.Round(time.Millisecond), float64(n)/d.Seconds())
 		})

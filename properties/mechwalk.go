@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -106,14 +107,30 @@ func drawWalkCase(rng *rand.Rand) walkCase {
 // newWalkRand is the random source of the mechanism walk of seed.
 func newWalkRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x6d656368)) }
 
-// caseFailure is a property broken by one case: the property's name
-// (mechanism/<rule>, invariant/<name>, lockstep, a panic) and what broke.
+// caseFailure is the outcome of a case that did not pass: a property
+// broken by the case (its name: mechanism/<rule>, invariant/<name>,
+// lockstep, a panic of the form under test) and what broke, or, if
+// Inconclusive, a case that decided nothing: the harness failed (a setup
+// error, a checker that panicked, the correct model refusing its own
+// enabled action, a run that hit its wall-clock limit, porcupine
+// undecided). An inconclusive case is neither a pass nor a kill.
 type caseFailure struct {
-	Property string
-	Detail   string
+	Property     string
+	Detail       string
+	Inconclusive bool
 }
 
-func (f *caseFailure) Error() string { return f.Property + ": " + f.Detail }
+// inconclusive is a caseFailure for a case that decided nothing.
+func inconclusive(property, detail string) *caseFailure {
+	return &caseFailure{Property: property, Detail: detail, Inconclusive: true}
+}
+
+func (f *caseFailure) Error() string {
+	if f.Inconclusive {
+		return "inconclusive: " + f.Property + ": " + f.Detail
+	}
+	return f.Property + ": " + f.Detail
+}
 
 // firstLine is the first line of a panic's value, to name the property
 // a panic broke (the runtime's own throws have the same words).
@@ -143,19 +160,27 @@ func mechanismChecks() []func(*Transition) error {
 
 // checkTransition runs every mechanism on the step and then the
 // invariants on the snapshot after it: a broken rule is reported by its
-// own name before the invariant its effect may break.
-func checkTransition(tr *Transition, checks []func(*Transition) error) *caseFailure {
+// own name before the invariant its effect may break. A panic inside a
+// rule or an invariant is the checker's bug, not the form's: it is
+// reported as an inconclusive "checker-panic", never as a broken
+// property (the walks' own recovers are for the form under test).
+func checkTransition(tr *Transition, checks []func(*Transition) error) (fail *caseFailure) {
+	defer func() {
+		if r := recover(); r != nil {
+			fail = inconclusive("checker-panic: "+firstLine(r), fmt.Sprintf("%v\naction %v\n%s", r, tr.Action, debug.Stack()))
+		}
+	}()
 	for i, c := range checks {
 		if err := c(tr); err != nil {
-			return &caseFailure{"mechanism/" + Mechanisms[i].Name, err.Error()}
+			return &caseFailure{Property: "mechanism/" + Mechanisms[i].Name, Detail: err.Error()}
 		}
 	}
 	if err := spec.All(tr.Post); err != nil {
 		var ie *spec.InvariantError
 		if errors.As(err, &ie) {
-			return &caseFailure{"invariant/" + ie.Name, err.Error()}
+			return &caseFailure{Property: "invariant/" + ie.Name, Detail: err.Error()}
 		}
-		return &caseFailure{"invariant", err.Error()}
+		return &caseFailure{Property: "invariant", Detail: err.Error()}
 	}
 	return nil
 }
@@ -168,12 +193,12 @@ func mechanismCaseModel(seed uint64, mut model.Mutants) (fail *caseFailure) {
 	var acts []model.Action
 	defer func() {
 		if r := recover(); r != nil {
-			fail = &caseFailure{"model-panic: " + firstLine(r), fmt.Sprintf("%v\n%s\nactions:%s", r, c, trail(acts))}
+			fail = &caseFailure{Property: "model-panic: " + firstLine(r), Detail: fmt.Sprintf("%v\n%s\nactions:%s", r, c, trail(acts))}
 		}
 	}()
 	s, err := model.Init(&model.Env{Cfg: c.cfg, Code: c.code, Mutants: mut}, c.boot)
 	if err != nil {
-		return &caseFailure{"setup", err.Error()}
+		return inconclusive("setup", err.Error())
 	}
 	pre := s.Snapshot()
 	checks := mechanismChecks()
@@ -186,7 +211,9 @@ func mechanismCaseModel(seed uint64, mut model.Mutants) (fail *caseFailure) {
 		acts = append(acts, a)
 		next, evs, err := model.StepTrace(s, a)
 		if err != nil {
-			return &caseFailure{"model-refused", fmt.Sprintf("%v: %v\n%s\nactions:%s", a, err, c, trail(acts))}
+			// Enabled listed a, Step refused it: the model disagrees
+			// with itself, which decides nothing about a property.
+			return inconclusive("model-refused", fmt.Sprintf("%v: %v\n%s\nactions:%s", a, err, c, trail(acts)))
 		}
 		post := next.Snapshot()
 		tr := &Transition{Cfg: &c.cfg, Pre: &pre, Post: &post, Action: a, Events: evs, Ended: next.Ended(), CallFrame: callFrame(&s, a)}
@@ -211,16 +238,16 @@ func mechanismCaseImpl(seed uint64, mut impl.Mutants) (fail *caseFailure) {
 	var acts []model.Action
 	defer func() {
 		if r := recover(); r != nil {
-			fail = &caseFailure{"impl-panic: " + firstLine(r), fmt.Sprintf("%v\n%s\nactions:%s", r, c, trail(acts))}
+			fail = &caseFailure{Property: "impl-panic: " + firstLine(r), Detail: fmt.Sprintf("%v\n%s\nactions:%s", r, c, trail(acts))}
 		}
 	}()
 	ms, err := model.Init(&model.Env{Cfg: c.cfg, Code: c.code}, c.boot)
 	if err != nil {
-		return &caseFailure{"setup", err.Error()}
+		return inconclusive("setup", err.Error())
 	}
 	d, err := impl.NewDrive(c.cfg, c.code, impl.Boot{Schedtick: c.boot.Schedtick}, true, mut)
 	if err != nil {
-		return &caseFailure{"setup", err.Error()}
+		return inconclusive("setup", err.Error())
 	}
 	d.Events()
 	pre := d.Snapshot()
@@ -233,11 +260,13 @@ func mechanismCaseImpl(seed uint64, mut impl.Mutants) (fail *caseFailure) {
 		a := en[rng.IntN(len(en))]
 		acts = append(acts, a)
 		if err := ApplyToDrive(d, a); err != nil {
-			return &caseFailure{"lockstep", fmt.Sprintf("impl refused %v, which the model enables: %v\n%s\nactions:%s", a, err, c, trail(acts))}
+			return &caseFailure{Property: "lockstep", Detail: fmt.Sprintf("impl refused %v, which the model enables: %v\n%s\nactions:%s", a, err, c, trail(acts))}
 		}
 		frame := callFrame(&ms, a)
 		if ms, err = model.Step(ms, a); err != nil {
-			return &caseFailure{"model-refused", err.Error()}
+			// The correct model refused its own enabled action: a
+			// harness bug, not the implementation's.
+			return inconclusive("model-refused", fmt.Sprintf("%v: %v\n%s\nactions:%s", a, err, c, trail(acts)))
 		}
 		post := d.Snapshot()
 		ended, _ := d.Ended()
@@ -258,12 +287,15 @@ func lockstepCase(seed uint64, mm model.Mutants, im impl.Mutants) (fail *caseFai
 	c := drawWalkCase(rng)
 	defer func() {
 		if r := recover(); r != nil {
-			fail = &caseFailure{"lockstep-panic: " + firstLine(r), fmt.Sprintf("%v\n%s", r, c)}
+			fail = &caseFailure{Property: "lockstep-panic: " + firstLine(r), Detail: fmt.Sprintf("%v\n%s", r, c)}
 		}
 	}()
-	ls, msg := newLockstepMutants(c.cfg, c.code, c.boot, mm, im)
+	ls, msg, setupErr := newLockstepCase(c.cfg, c.code, c.boot, mm, im)
+	if setupErr != nil {
+		return inconclusive("setup", setupErr.Error())
+	}
 	if msg != "" {
-		return &caseFailure{"lockstep", msg}
+		return &caseFailure{Property: "lockstep", Detail: msg}
 	}
 	for range c.steps {
 		en := model.Enabled(ls.ms)
@@ -271,7 +303,11 @@ func lockstepCase(seed uint64, mm model.Mutants, im impl.Mutants) (fail *caseFai
 			break
 		}
 		if msg := ls.step(en[rng.IntN(len(en))]); msg != "" {
-			return &caseFailure{"lockstep", fmt.Sprintf("%s\n%s", c, msg)}
+			if ls.modelRefused {
+				// The model refused an action its own Enabled listed.
+				return inconclusive("model-refused", fmt.Sprintf("%s\n%s", c, msg))
+			}
+			return &caseFailure{Property: "lockstep", Detail: fmt.Sprintf("%s\n%s", c, msg)}
 		}
 	}
 	return nil

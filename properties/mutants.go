@@ -1,6 +1,7 @@
 package properties
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -159,6 +160,42 @@ func (v *Violation) Error() string {
 	return fmt.Sprintf("%s broke (check %s, form %s, mutants %s, seed %d): %s\nreplay: %s", v.Property, v.Check, v.Form, mut, v.Seed, v.Detail, v.Replay())
 }
 
+// Inconclusive is a seeded case that decided nothing: the harness failed
+// (Property names how: setup, checker-panic, model-refused, lin-run,
+// lin/porcupine-unknown, refine-run, refine-timeout, runq-once-setup, or
+// "error" for a check that could not run). It is neither a pass nor a
+// violation: a test fails on it, and the mutation report never counts it
+// as a kill.
+type Inconclusive struct {
+	Check    string
+	Property string
+	Form     string
+	Mutants  string
+	Seed     uint64
+	Detail   string
+}
+
+// Replay is the command that runs exactly this case again.
+func (e *Inconclusive) Replay() string {
+	return ReplayCommand(e.Check, e.Form, e.Mutants, e.Seed)
+}
+
+func (e *Inconclusive) Error() string {
+	mut := e.Mutants
+	if mut == "" {
+		mut = "none"
+	}
+	return fmt.Sprintf("inconclusive: %s (check %s, form %s, mutants %s, seed %d): %s\nreplay: %s", e.Property, e.Check, e.Form, mut, e.Seed, e.Detail, e.Replay())
+}
+
+// outcome turns a case's failure into a *Violation or an *Inconclusive.
+func outcome(check, form, mutants string, seed uint64, f *caseFailure) error {
+	if f.Inconclusive {
+		return &Inconclusive{Check: check, Property: f.Property, Form: form, Mutants: mutants, Seed: seed, Detail: f.Detail}
+	}
+	return &Violation{Check: check, Property: f.Property, Form: form, Mutants: mutants, Seed: seed, Detail: f.Detail}
+}
+
 func validForm(c Check, form string) error {
 	switch {
 	case form == "model" && c.Model, form == "impl" && c.Impl:
@@ -170,9 +207,11 @@ func validForm(c Check, form string) error {
 }
 
 // RunCheck runs check name on form with mutants (a comma-separated list,
-// "" for none) on seeds first, first+1, ... within the budget. It returns
-// how many cases ran and a *Violation for the first failing case, or an
-// error for bad arguments.
+// "" for none) on seeds first, first+1, ... within the budget, and always
+// at least one case. It returns how many cases ran and a *Violation for
+// the first failing case, an *Inconclusive for the first case that
+// decided nothing (it stops there: that case is not a pass), or an error
+// for bad arguments.
 func RunCheck(name, form, mutants string, first uint64, b Budget) (int, error) {
 	c, ok := CheckByName(name)
 	if !ok {
@@ -181,19 +220,22 @@ func RunCheck(name, form, mutants string, first uint64, b Budget) (int, error) {
 	if err := validForm(c, form); err != nil {
 		return 0, err
 	}
-	if b.Cases <= 0 && b.Time <= 0 {
+	if b.Cases < 0 || b.Time < 0 {
+		return 0, fmt.Errorf("a budget must not be negative")
+	}
+	if b.Cases == 0 && b.Time == 0 {
 		return 0, fmt.Errorf("a budget needs a number of cases or a time")
 	}
 	start := time.Now()
 	n := 0
-	for seed := first; (b.Cases <= 0 || n < b.Cases) && (b.Time <= 0 || time.Since(start) < b.Time); seed++ {
+	for seed := first; n == 0 || ((b.Cases <= 0 || n < b.Cases) && (b.Time <= 0 || time.Since(start) < b.Time)); seed++ {
 		f, err := c.run(form, mutants, seed)
 		if err != nil {
 			return n, err
 		}
 		n++
 		if f != nil {
-			return n, &Violation{Check: name, Property: f.Property, Form: form, Mutants: mutants, Seed: seed, Detail: f.Detail}
+			return n, outcome(name, form, mutants, seed, f)
 		}
 	}
 	return n, nil
@@ -205,7 +247,8 @@ var ReplayTime = 20 * time.Second
 // ReplayCheck runs the one case that ReplayCommand names and returns its
 // *Violation, or nil if it passes. A check whose interleaving is the
 // machine's (runq-once) repeats the seed up to its Tries times, for at
-// most ReplayTime.
+// most ReplayTime, until a try breaks a property. If no try broke one but
+// a try was inconclusive, it returns that *Inconclusive: not a pass.
 func ReplayCheck(name, form, mutants string, seed uint64) error {
 	c, ok := CheckByName(name)
 	if !ok {
@@ -215,16 +258,25 @@ func ReplayCheck(name, form, mutants string, seed uint64) error {
 		return err
 	}
 	start := time.Now()
+	var inc error
 	for i := 0; i < max(c.Tries, 1) && (i == 0 || time.Since(start) < ReplayTime); i++ {
 		f, err := c.run(form, mutants, seed)
 		if err != nil {
 			return err
 		}
-		if f != nil {
-			return &Violation{Check: name, Property: f.Property, Form: form, Mutants: mutants, Seed: seed, Detail: f.Detail}
+		if f == nil {
+			continue
 		}
+		err = outcome(name, form, mutants, seed, f)
+		if f.Inconclusive {
+			if inc == nil {
+				inc = err
+			}
+			continue
+		}
+		return err
 	}
-	return nil
+	return inc
 }
 
 func checkNames() []string {
@@ -240,9 +292,14 @@ type MutantResult struct {
 	Mutant string
 	Form   string
 	Issue  string
-	// Killer is the first failure, or nil if the mutant survived every
-	// check.
+	// Killer is the first violation, or nil if no check killed the
+	// mutant.
 	Killer *Violation
+	// Inconclusive lists the cases that decided nothing (the report
+	// skipped each and went on with the check's next seed, giving a check
+	// up after maxInconclusive of them). None of them is a kill: a mutant
+	// with no Killer and some Inconclusive cases is undecided, not killed.
+	Inconclusive []*Inconclusive
 	// KillTime and KillCases are the wall time and the cases the killing
 	// check ran, up to and including the failing case (time to kill).
 	// Total is the wall time over every check run for the mutant, in order
@@ -255,7 +312,8 @@ type MutantResult struct {
 
 // MutationReport runs every mutant of spec.Mutants (or only those named),
 // in each form that has it, through the checks in order, and stops at the
-// first kill. Each check runs with budget b; the zero Budget is the quick
+// first kill: a case that broke a property (a *Violation); a case that
+// decided nothing (an *Inconclusive) is recorded and never a kill. Each check runs with budget b; the zero Budget is the quick
 // mode: QuickBudget, or the check's own Quick budget. Up to parallel
 // mutants run at once (0: GOMAXPROCS).
 func MutationReport(b Budget, parallel int, only ...string) []MutantResult {
@@ -311,22 +369,70 @@ func killMutant(r *MutantResult, b Budget) {
 			aloneMu.Lock()
 		}
 		cstart := time.Now()
-		n, err := RunCheck(c.Name, r.Form, r.Mutant, 1, cb)
+		killed := runForKill(c, r, cb, cstart)
 		if c.Alone {
 			aloneMu.Unlock()
 		}
-		if v, ok := err.(*Violation); ok {
-			r.Killer, r.KillCases, r.KillTime = v, n, time.Since(cstart)
-			return
-		}
-		if err != nil {
-			r.Killer = &Violation{Check: c.Name, Property: "error", Form: r.Form, Mutants: r.Mutant, Detail: err.Error()}
+		if killed {
 			return
 		}
 	}
 }
 
-// Survivors returns the rows whose mutant no check killed.
+// maxInconclusive is how many inconclusive cases one check of the
+// report may hit for a mutant before the report gives that check up.
+const maxInconclusive = 3
+
+// runForKill runs check c for r's mutant within budget cb from seed 1. A
+// violation is the kill (it sets r's Killer and returns true). An
+// inconclusive case is recorded in r.Inconclusive and skipped: the check
+// goes on from the next seed with what is left of its budget, up to
+// maxInconclusive such cases.
+func runForKill(c Check, r *MutantResult, cb Budget, cstart time.Time) bool {
+	seed, used := uint64(1), 0
+	for {
+		rb := cb
+		if cb.Cases > 0 {
+			if rb.Cases = cb.Cases - used; rb.Cases <= 0 {
+				return false
+			}
+		}
+		if cb.Time > 0 {
+			if rb.Time = cb.Time - time.Since(cstart); rb.Time <= 0 {
+				return false
+			}
+		}
+		n, err := RunCheck(c.Name, r.Form, r.Mutant, seed, rb)
+		used += n
+		var v *Violation
+		var inc *Inconclusive
+		switch {
+		case errors.As(err, &v):
+			r.Killer, r.KillCases, r.KillTime = v, used, time.Since(cstart)
+			return true
+		case errors.As(err, &inc):
+			r.Inconclusive = append(r.Inconclusive, inc)
+			n := 0
+			for _, i := range r.Inconclusive {
+				if i.Check == c.Name {
+					n++
+				}
+			}
+			if n >= maxInconclusive {
+				return false
+			}
+			seed = inc.Seed + 1
+		case err != nil:
+			r.Inconclusive = append(r.Inconclusive, &Inconclusive{Check: c.Name, Property: "error", Form: r.Form, Mutants: r.Mutant, Seed: seed, Detail: err.Error()})
+			return false
+		default:
+			return false
+		}
+	}
+}
+
+// Survivors returns the rows whose mutant no check killed: the
+// survivors proper and the undecided ones (see Undecided).
 func Survivors(rows []MutantResult) []MutantResult {
 	var out []MutantResult
 	for _, r := range rows {
@@ -337,9 +443,17 @@ func Survivors(rows []MutantResult) []MutantResult {
 	return out
 }
 
+// Undecided reports whether no check killed the mutant but some check
+// stopped at an inconclusive case: it is not killed, and it is not known
+// to survive the checks either.
+func (r MutantResult) Undecided() bool { return r.Killer == nil && len(r.Inconclusive) > 0 }
+
 // WriteMutantTable prints the report as a table: mutant, form, issue,
-// killed by (check: property), the failing seed, the cases and time the
-// killing check took (time to kill), and the total over every check run.
+// killed by (check: property; SURVIVED; or INCONCLUSIVE and the first
+// inconclusive case for a mutant no check killed), the failing seed, the
+// cases and time the killing check took (time to kill), and the total
+// over every check run; then every inconclusive case with its replay
+// command.
 func WriteMutantTable(w io.Writer, rows []MutantResult) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "mutant\tform\tissue\tkilled by\tseed\tcases\ttime to kill\ttotal")
@@ -349,11 +463,29 @@ func WriteMutantTable(w io.Writer, rows []MutantResult) error {
 		if issue == "" {
 			issue = "-"
 		}
-		if r.Killer == nil {
+		switch {
+		case r.Undecided():
+			inc := r.Inconclusive[0]
+			fmt.Fprintf(tw, "%s\t%s\t%s\tINCONCLUSIVE %s: %s\t%d\t-\t-\t%s\n", r.Mutant, r.Form, issue, inc.Check, inc.Property, inc.Seed, ms(r.Total))
+		case r.Killer == nil:
 			fmt.Fprintf(tw, "%s\t%s\t%s\tSURVIVED\t-\t-\t-\t%s\n", r.Mutant, r.Form, issue, ms(r.Total))
-			continue
+		default:
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s: %s\t%d\t%d\t%s\t%s\n", r.Mutant, r.Form, issue, r.Killer.Check, r.Killer.Property, r.Killer.Seed, r.KillCases, ms(r.KillTime), ms(r.Total))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s: %s\t%d\t%d\t%s\t%s\n", r.Mutant, r.Form, issue, r.Killer.Check, r.Killer.Property, r.Killer.Seed, r.KillCases, ms(r.KillTime), ms(r.Total))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Every inconclusive case, killed mutant or not: none is a kill.
+	first := true
+	for _, r := range rows {
+		for _, inc := range r.Inconclusive {
+			if first {
+				fmt.Fprintln(w, "\ninconclusive cases (the harness decided nothing; never a kill):")
+				first = false
+			}
+			fmt.Fprintf(w, "  %s (%s): %s: %s at seed %d: %s\n    replay: %s\n", r.Mutant, r.Form, inc.Check, inc.Property, inc.Seed, firstLine(inc.Detail), inc.Replay())
+		}
+	}
+	return nil
 }

@@ -377,10 +377,20 @@ func refineRun(seed uint64, mut impl.Mutants) (cfg spec.Config, src string, res 
 func refineCheckCase(seed uint64, mut impl.Mutants) *caseFailure {
 	_, _, res, rr, err := refineRun(seed, mut)
 	if err != nil {
-		return &caseFailure{"refine-run", firstLine(err)}
+		switch {
+		case res != nil && (res.Outcome == impl.OutcomePanic || res.Outcome == impl.OutcomeStuck):
+			// The engine's own checks caught the scheduler: a panic
+			// (the runtime's throws) or a runnable G with every M idle.
+			return &caseFailure{Property: "refine/engine-" + res.Outcome.String(), Detail: firstLine(err)}
+		case res != nil && res.Outcome == impl.OutcomeTimeout:
+			return inconclusive("refine-timeout", firstLine(err))
+		}
+		// The run did not start or ended some other way: the case
+		// decided nothing.
+		return inconclusive("refine-run", firstLine(err))
 	}
 	if rr.Failure != "" {
-		return &caseFailure{"refine", fmt.Sprintf("%s: %s", res.Summary(), firstLine(rr.Failure))}
+		return &caseFailure{Property: "refine", Detail: fmt.Sprintf("%s: %s", res.Summary(), firstLine(rr.Failure))}
 	}
 	return nil
 }

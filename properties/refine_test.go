@@ -27,8 +27,9 @@ var (
 // parameters its event carries, the model's effects must be the engine's,
 // and the final snapshots must be equal. It runs new seeds for
 // -refine.budget (default 6 s). A failure prints the seed and the command
-// that re-runs it, and saves the trace as a case file under the test's
-// temporary directory, with the line to copy it into testdata/refine.
+// that re-runs it, and saves the trace as a case file in a new temporary
+// directory (never in the source tree), with the command to copy it into
+// testdata/refine.
 func TestRefineRandom(t *testing.T) {
 	budget := *refineBudget
 	if testing.Short() {
@@ -58,7 +59,16 @@ func TestRefineRandom(t *testing.T) {
 			kinds[ev.Kind]++
 		}
 		if rr.Failure != "" {
-			path := filepath.Join(t.TempDir(), fmt.Sprintf("seed-%d.txt", seed))
+			// The case goes to a directory of its own outside the source
+			// tree (kept after the test, unlike t.TempDir, so that it can
+			// be copied): a case in testdata/refine is a decision (a line
+			// on what broke), not a side effect of a failing run.
+			dir, err := os.MkdirTemp("", "gmplab-refine-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := fmt.Sprintf("%s-seed%d.txt", time.Now().UTC().Format("20060102"), seed)
+			path := filepath.Join(dir, name)
 			var buf bytes.Buffer
 			comment := fmt.Sprintf("seed %d (TestRefineRandom): %s\n%s", seed, res.Summary(), firstLine(rr.Failure))
 			if err := WriteRefineCase(&buf, comment, cfg, src, res.Events, res.Final); err != nil {
@@ -67,13 +77,8 @@ func TestRefineRandom(t *testing.T) {
 			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			saved := filepath.Join("testdata", "refine", fmt.Sprintf("%s-seed%d.txt", time.Now().UTC().Format("20060102"), seed))
-			os.MkdirAll(filepath.Dir(saved), 0o755)
-			if err := os.WriteFile(saved, buf.Bytes(), 0o644); err != nil {
-				t.Logf("could not save the case as %s: %v", saved, err)
-			}
-			t.Fatalf("seed %d: %s (%d events)\n%s\nconfig %s\nworkload:\n%s\nthe trace is saved as %s (a regression case: add a line on what broke and keep it)\nre-run the seed (a new race): go test ./properties -run TestRefineRandom -refine.seed=%d -v\nreplay the trace: go test ./properties -run TestRefineCase -refine.case=%s -v",
-				seed, res.Summary(), len(res.Events), rr.Failure, cfg, src, saved, seed, saved)
+			t.Fatalf("seed %d: %s (%d events)\n%s\nconfig %s\nworkload:\n%s\nthe trace is saved as %s\nto keep it as a regression case: cp %s testdata/refine/%s and add a comment line on what broke (its first line \"# ... must fail\" if it records a bug the checker must keep catching)\nre-run the seed (a new race): go test ./properties -run TestRefineRandom -refine.seed=%d -v\nreplay the trace: go test ./properties -run TestRefineCase -refine.case=%s -v",
+				seed, res.Summary(), len(res.Events), rr.Failure, cfg, src, path, path, name, seed, path)
 		}
 	}
 	t.Logf("%d seeds, %d actions replayed through the model in %v (%.0f seeds/s); outcomes %v",
@@ -101,9 +106,12 @@ func TestRefineRandom(t *testing.T) {
 // (it shows the checker catches that bug), with a message containing the
 // text of each "# expect: TEXT" line.
 func TestRefineRegressions(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "refine", "*.txt"))
+	files, err := filepath.Glob(filepath.Join("testdata", "refine", "*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(files) == 0 {
-		t.Skip("no refinement cases in testdata/refine")
+		t.Fatal("no refinement cases in testdata/refine: the repository ships them; a missing directory is not a pass")
 	}
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) {

@@ -48,7 +48,7 @@ func runqOnceCase(seed uint64, mut impl.Mutants) *caseFailure {
 	cfg.Procs = 1 + runqOnceThieves
 	lab, err := impl.NewRunQueueLab(cfg, ng, impl.RunQueueLabOptions{Mutants: mut, Perturb: runqOnceChaos})
 	if err != nil {
-		return &caseFailure{"runq-once-setup", err.Error()}
+		return inconclusive("runq-once-setup", err.Error())
 	}
 	defer lab.Close()
 	// The owner's script, drawn before the run: 0 put next, 1 put at the
@@ -123,7 +123,7 @@ func runqOnceCase(seed uint64, mut impl.Mutants) *caseFailure {
 	}
 	wg.Wait()
 	if len(panics) > 0 {
-		return &caseFailure{"runq-once-panic: " + firstLine(panics[0]), fmt.Sprintf("panic: %s (ring %d)", panics[0], cfg.RunqSize)}
+		return &caseFailure{Property: "runq-once-panic: " + firstLine(panics[0]), Detail: fmt.Sprintf("panic: %s (ring %d)", panics[0], cfg.RunqSize)}
 	}
 	// Every goroutine has stopped (wg.Wait): this goroutine now owns every
 	// queue.
@@ -137,7 +137,7 @@ func runqOnceCase(seed uint64, mut impl.Mutants) *caseFailure {
 	for _, ts := range append(taken, rest) {
 		for _, g := range ts {
 			if g < 1 || int(g) > ng {
-				return &caseFailure{"runq-once", fmt.Sprintf("took %v, which was never put", g)}
+				return &caseFailure{Property: "runq-once", Detail: fmt.Sprintf("took %v, which was never put", g)}
 			}
 			count[g]++
 		}
@@ -145,9 +145,9 @@ func runqOnceCase(seed uint64, mut impl.Mutants) *caseFailure {
 	for g := 1; g <= ng; g++ {
 		switch {
 		case count[g] > 1:
-			return &caseFailure{"runq-once", fmt.Sprintf("g%d was taken %d times (ring %d, %d Gs, %d thieves)", g, count[g], cfg.RunqSize, ng, runqOnceThieves)}
+			return &caseFailure{Property: "runq-once", Detail: fmt.Sprintf("g%d was taken %d times (ring %d, %d Gs, %d thieves)", g, count[g], cfg.RunqSize, ng, runqOnceThieves)}
 		case count[g] == 0:
-			return &caseFailure{"runq-once", fmt.Sprintf("g%d was lost: put once, never taken (ring %d, %d Gs, %d thieves)", g, cfg.RunqSize, ng, runqOnceThieves)}
+			return &caseFailure{Property: "runq-once", Detail: fmt.Sprintf("g%d was lost: put once, never taken (ring %d, %d Gs, %d thieves)", g, cfg.RunqSize, ng, runqOnceThieves)}
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -15,11 +16,14 @@ func cmdMutants(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("mutants", "", `Run the mutation report: every mutant (a deliberate bug, some of them Go's own
 historical scheduler bugs) in the model and in the implementation, through the
 quick mode of the checks in order (`+strings.Join(checkNames(), ", ")+`), and print
-which property killed it, the failing seed, and the time to kill. Exit status 1
-if a mutant survives.
+which property killed it, the failing seed, and the time to kill. A case that
+decides nothing (a harness error, a timeout, porcupine undecided) is shown as
+inconclusive and is never a kill. Exit status 1 if a mutant survives or is
+left inconclusive.
 
 With -replay CHECK it instead runs one case, the one a failure's replay line
-names (-form, -mutants, -seed), and prints its failure (exit 1) or "passed".
+names (-form, -mutants, -seed), and prints its failure or an inconclusive
+outcome (exit 1), or "passed".
 -list lists the mutants and the checks.`, stderr)
 	cases := fs.Int("cases", 0, fmt.Sprintf("cases per check and mutant (with -time; default: the quick mode, %d cases or %v, more for runq-once)", properties.QuickBudget.Cases, properties.QuickBudget.Time))
 	budget := fs.Duration("time", 0, "time limit per check and mutant (with -cases; default: the quick mode)")
@@ -36,29 +40,51 @@ names (-form, -mutants, -seed), and prints its failure (exit 1) or "passed".
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *list {
 		return listMutants(stdout)
 	}
 	if *replay != "" {
-		if *form == "" || *seed == 0 {
+		if !set["form"] || !set["seed"] {
 			return usageError{errors.New("-replay needs -form and -seed")}
+		}
+		for _, f := range []string{"only", "cases", "time", "parallel"} {
+			if set[f] {
+				return usageError{fmt.Errorf("-%s does not apply to -replay (it runs one case)", f)}
+			}
 		}
 		err := properties.ReplayCheck(*replay, *form, *mutants, *seed)
 		var v *properties.Violation
+		var inc *properties.Inconclusive
 		switch {
 		case errors.As(err, &v):
 			fmt.Fprintln(stdout, v.Error())
 			return failure{fmt.Errorf("%s broke", v.Property)}
+		case errors.As(err, &inc):
+			fmt.Fprintln(stdout, inc.Error())
+			return failure{fmt.Errorf("inconclusive (%s): the case decided nothing", inc.Property)}
 		case err != nil:
 			return usageError{err}
 		}
 		fmt.Fprintf(stdout, "passed: %s\n", properties.ReplayCommand(*replay, *form, *mutants, *seed))
 		return nil
 	}
+	for _, f := range []string{"form", "mutants", "seed"} {
+		if set[f] {
+			return usageError{fmt.Errorf("-%s goes with -replay CHECK (without -replay it would be ignored)", f)}
+		}
+	}
 	if *cases < 0 || *budget < 0 {
 		return usageError{errors.New("-cases and -time must not be negative")}
 	}
+	if *parallel < 0 {
+		return usageError{errors.New("-parallel must not be negative (0: GOMAXPROCS)")}
+	}
 	names := splitList(*only)
+	if set["only"] && len(names) == 0 {
+		return usageError{fmt.Errorf("-only %q names no mutant (see -list; leave -only out to run all)", *only)}
+	}
 	for _, n := range names {
 		if _, ok := spec.MutantByName(n); !ok {
 			return usageError{fmt.Errorf("-only: unknown mutant %q (see -list)", n)}
@@ -67,14 +93,25 @@ names (-form, -mutants, -seed), and prints its failure (exit 1) or "passed".
 	start := time.Now()
 	rows := properties.MutationReport(properties.Budget{Cases: *cases, Time: *budget}, *parallel, names...)
 	properties.WriteMutantTable(stdout, rows)
-	surv := properties.Survivors(rows)
-	fmt.Fprintf(stdout, "\n%d mutants, %d killed, %d survived, in %v\n", len(rows), len(rows)-len(surv), len(surv), time.Since(start).Round(time.Millisecond))
-	if len(surv) > 0 {
-		var names []string
-		for _, r := range surv {
-			names = append(names, r.Mutant+" ("+r.Form+")")
+	var survived, undecided []string
+	for _, r := range properties.Survivors(rows) {
+		if r.Undecided() {
+			undecided = append(undecided, r.Mutant+" ("+r.Form+")")
+		} else {
+			survived = append(survived, r.Mutant+" ("+r.Form+")")
 		}
-		return failure{fmt.Errorf("survived: %s", strings.Join(names, ", "))}
+	}
+	killed := len(rows) - len(survived) - len(undecided)
+	fmt.Fprintf(stdout, "\n%d mutants, %d killed, %d survived, %d inconclusive, in %v\n", len(rows), killed, len(survived), len(undecided), time.Since(start).Round(time.Millisecond))
+	var msgs []string
+	if len(survived) > 0 {
+		msgs = append(msgs, "survived: "+strings.Join(survived, ", "))
+	}
+	if len(undecided) > 0 {
+		msgs = append(msgs, "inconclusive (not killed): "+strings.Join(undecided, ", "))
+	}
+	if len(msgs) > 0 {
+		return failure{errors.New(strings.Join(msgs, "; "))}
 	}
 	return nil
 }
