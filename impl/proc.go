@@ -237,7 +237,7 @@ func (s *Sched) schedule(mp *m) string {
 			return ""
 		}
 	}
-	if gp, inherit := pp.runq.runqget(); gp != nil {
+	if gp, inherit := pp.runq.get(); gp != nil {
 		src := "ring"
 		if inherit {
 			src = "runnext"

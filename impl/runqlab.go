@@ -195,7 +195,7 @@ func (l *RunQueueLab) Get(p int) (gid spec.GID, inheritTime bool, err error) {
 	if err := l.checkP("Get", p); err != nil {
 		return spec.NoG, false, err
 	}
-	gp, inherit := l.qs[p].runqget()
+	gp, inherit := l.qs[p].get()
 	return l.release(gp), inherit, nil
 }
 
