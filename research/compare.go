@@ -44,6 +44,10 @@ type Options struct {
 	// run's wall time (0: 30s).
 	MaxTime time.Duration
 	Timeout time.Duration
+	// MaxSteps bounds a model run's actions. 0 means a budget that grows
+	// while the run stays cheap: see DefaultWork. A run stopped by either
+	// ends with outcome step-limit, never as a success.
+	MaxSteps int64
 	// Focus, if not empty, names functions: the per-G metrics (latency-*,
 	// longest-wait, fairness) then count only the Gs that started in one
 	// of them (e.g. the consumer of a producer/consumer pair).
@@ -164,8 +168,7 @@ func Trace(engine string, cfg spec.Config, code *spec.Code, seed uint64, o *Opti
 	switch engine {
 	case "model":
 		env := &model.Env{Cfg: cfg, Code: code, Timed: true, Mutants: o.Mutants}
-		res, err := model.Simulate(env, o.Boot, model.SimOptions{Seed: seed, KeepEvents: true,
-			CheckInvariants: o.CheckInvariants, MaxTime: o.MaxTime})
+		res, err := simulate(env, o, seed)
 		r := &Run{}
 		var ie *spec.InvariantError
 		switch {
@@ -219,6 +222,68 @@ func Trace(engine string, cfg spec.Config, code *spec.Code, seed uint64, o *Opti
 		return r, nil
 	}
 	return nil, fmt.Errorf("engine %q: want model or impl", engine)
+}
+
+// Defaults bounding a model run when Options.MaxSteps is 0, so that an
+// endless workload (Gs spawning Gs forever, main calling itself) ends with
+// an outcome saying so instead of running for hours: every step of the
+// model copies its Gs, so an endless run that keeps spawning costs the
+// square of its length.
+const (
+	// FirstSteps is the first step budget; a run stopped by it is run
+	// again from the start with four times the budget, up to
+	// model.DefaultMaxSteps, while the next run's estimated work stays
+	// under DefaultWork. The simulator is deterministic and checks the
+	// limit only before a step, so the longer run extends the shorter one
+	// and a run's result is the one a single run with the last budget
+	// gives.
+	FirstSteps = 5_000
+	// DefaultWork bounds steps x Gs of the next run, with the Gs assumed to
+	// grow as the steps do: about 5s of simulation on one core, or, when
+	// invariants are checked on every state (a snapshot of every G per
+	// step), CheckedWork, about as long.
+	DefaultWork = 400_000_000
+	CheckedWork = 40_000_000
+	// DefaultInstantSteps is the livelock guard (model.SimOptions'
+	// MaxInstantSteps): actions at one logical instant. Above the 131072
+	// steps of examples/overflow's zero-time recursion to its fatal end.
+	DefaultInstantSteps = 200_000
+)
+
+// simulate runs the model with o's limits (see FirstSteps).
+func simulate(env *model.Env, o *Options, seed uint64) (*model.SimResult, error) {
+	so := model.SimOptions{Seed: seed, KeepEvents: true, CheckInvariants: o.CheckInvariants, MaxTime: o.MaxTime,
+		MaxSteps: o.MaxSteps}
+	if o.MaxSteps > 0 {
+		res, err := model.Simulate(env, o.Boot, so)
+		if err == nil && res.Outcome == model.OutcomeStepLimit {
+			res.Message += " (-max-steps)"
+		}
+		return res, err
+	}
+	so.MaxInstantSteps = DefaultInstantSteps
+	for budget := int64(FirstSteps); ; budget *= 4 {
+		so.MaxSteps = min(budget, model.DefaultMaxSteps)
+		res, err := model.Simulate(env, o.Boot, so)
+		if err != nil {
+			return res, err
+		}
+		if res.Outcome == model.OutcomeLivelock {
+			res.Message += " (an endless workload?)"
+		}
+		if res.Outcome != model.OutcomeStepLimit {
+			return res, nil
+		}
+		gs := int64(len(res.Final.Gs))
+		work := int64(DefaultWork)
+		if o.CheckInvariants {
+			work = CheckedWork
+		}
+		if so.MaxSteps == model.DefaultMaxSteps || 4*budget*4*gs > work {
+			res.Message = fmt.Sprintf("step limit of %d actions reached with %d Gs: an endless workload? (-max-steps or -max-time)", so.MaxSteps, gs)
+			return res, nil
+		}
+	}
 }
 
 // RunOne runs one workload once and measures it.

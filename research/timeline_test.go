@@ -234,8 +234,19 @@ func TestRenderInChromium(t *testing.T) {
 		t.Fatal("no slice to check")
 	}
 	// The plot's series colour (#1f77b4) is drawn: the line and the points.
-	if n := countColor(img, 0x1f, 0x77, 0xb4); n < 300 {
-		t.Errorf("the sweep plot's line has only %d pixels", n)
+	// WriteSVG's frame (640x400, plot area x 70..620, y 40..340) puts the
+	// means 1, 3, 2 on the axis 0..4 at (70,265), (345,115), (620,190): the
+	// polyline is 313+285 = 598 pixels long and 2 wide, about 1200 pixels,
+	// plus the points (3 x pi x 3^2, about 85) and the legend's 20x2 line.
+	// Anti-aliasing blends the edge pixels of the slanted line with the
+	// white, and countColor counts only pixels within 12 of the colour:
+	// about half of the line's area is left (measured in headless Chromium: 742 of 1321), so
+	// want at least a third of it, and at most all of it (the error bars,
+	// 1 pixel wide on half-pixel positions, are blended away entirely).
+	seg := func(x0, y0, x1, y1 float64) float64 { return math.Hypot(x1-x0, y1-y0) }
+	lineArea := 2*(seg(70, 265, 345, 115)+seg(345, 115, 620, 190)) + 3*math.Pi*9 + 20*2
+	if n := float64(countColor(img, 0x1f, 0x77, 0xb4)); n < lineArea/3 || n > lineArea*1.1 {
+		t.Errorf("the sweep plot's line has %.0f pixels of its colour, want about %.0f (its length x stroke width, less the blended edges)", n, lineArea/2)
 	}
 }
 

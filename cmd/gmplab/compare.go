@@ -23,6 +23,7 @@ type researchFlags struct {
 	invariants *bool
 	timeScale  *float64
 	maxTime    *time.Duration
+	maxSteps   *int64
 	metrics    *string
 	focus      *string
 	quiet      *bool
@@ -37,11 +38,14 @@ func addResearchFlags(fs *flag.FlagSet, seeds int) *researchFlags {
 		invariants: fs.Bool("invariants", true, "check every invariant on every model state and on impl snapshots taken every 1ms of logical time (each impl snapshot stops the world, which perturbs impl's timing: use -invariants=false for impl timing studies)"),
 		timeScale:  fs.Float64("time-scale", 1, "impl only: wall time per logical time (below 1 the engine's own overhead of about a microsecond per hand-off is magnified into logical time)"),
 		maxTime:    fs.Duration("max-time", 0, "model only: stop a run at this logical time (0 = no limit); for endless workloads"),
+		maxSteps:   fs.Int64("max-steps", 0, maxStepsDoc),
 		focus:      fs.String("focus", "", "comma-separated functions: latency-*, longest-wait and fairness count only the Gs started in them"),
 		metrics:    fs.String("metrics", "", "comma-separated metrics to print (default all: "+metricNames()+")"),
 		quiet:      fs.Bool("q", false, "no progress lines on stderr"),
 	}
 }
+
+const maxStepsDoc = "model only: stop a run after this many actions (0 = a budget that grows while the run stays cheap, so that endless workloads end with outcome step-limit or livelock)"
 
 func metricNames() string {
 	var n []string
@@ -55,7 +59,7 @@ func metricNames() string {
 // workloads and configs).
 func (rf *researchFlags) options(stderr io.Writer, cmd string) (research.Options, []int, error) {
 	o := research.Options{Seeds: *rf.seeds, Seed: *rf.seed, CheckInvariants: *rf.invariants,
-		TimeScale: *rf.timeScale, MaxTime: *rf.maxTime, Focus: splitList(*rf.focus)}
+		TimeScale: *rf.timeScale, MaxTime: *rf.maxTime, MaxSteps: *rf.maxSteps, Focus: splitList(*rf.focus)}
 	switch *rf.engine {
 	case "model", "impl":
 		o.Engines = []string{*rf.engine}
@@ -72,6 +76,9 @@ func (rf *researchFlags) options(stderr io.Writer, cmd string) (research.Options
 	}
 	if *rf.maxTime < 0 {
 		return o, nil, usageError{fmt.Errorf("-max-time %v: must not be negative", *rf.maxTime)}
+	}
+	if *rf.maxSteps < 0 {
+		return o, nil, usageError{fmt.Errorf("-max-steps %d: must not be negative", *rf.maxSteps)}
 	}
 	if *rf.procs < 1 {
 		return o, nil, usageError{fmt.Errorf("-procs %d: must be at least 1", *rf.procs)}
@@ -237,6 +244,20 @@ STEP +N (add, the default) or xN (multiply): 1:64:x2, 0:120:+20, 1ms:20ms:+1ms.`
 	return nil
 }
 
+// samePath says whether two output paths name the same file (- is
+// stdout): the same path once cleaned, or the same existing file.
+func samePath(a, b string) bool {
+	if a == "-" || b == "-" {
+		return a == b
+	}
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
+}
+
 func cmdTimeline(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("timeline", "WORKLOAD", `Run a workload once and draw its timeline: a lane per P showing which G ran
 when, syscalls holding a P, and marks for steals, spills, preemptions,
@@ -249,6 +270,7 @@ HTML page with an SVG. Times are logical, in microseconds in the JSON.`, stderr)
 	seed := fs.Uint64("seed", 1, "seed of the run")
 	timeScale := fs.Float64("time-scale", 1, "impl only: wall time per logical time")
 	maxTime := fs.Duration("max-time", 0, "model only: stop at this logical time (0 = no limit)")
+	maxSteps := fs.Int64("max-steps", 0, maxStepsDoc)
 	jsonPath := fs.String("json", "", "write Chrome trace-event JSON to this file (- for stdout)")
 	htmlPath := fs.String("html", "", "write the HTML/SVG timeline to this file (- for stdout)")
 	from := fs.Duration("from", 0, "show only logical time from this instant")
@@ -266,8 +288,15 @@ HTML page with an SVG. Times are logical, in microseconds in the JSON.`, stderr)
 	if *engine != "model" && *engine != "impl" {
 		return usageError{fmt.Errorf("-engine %q: want model or impl", *engine)}
 	}
-	if *timeScale <= 0 || *maxTime < 0 {
-		return usageError{errors.New("-time-scale must be positive and -max-time not negative")}
+	if *timeScale <= 0 || *maxTime < 0 || *maxSteps < 0 {
+		return usageError{errors.New("-time-scale must be positive, -max-time and -max-steps not negative")}
+	}
+	if *jsonPath != "" && *htmlPath != "" && samePath(*jsonPath, *htmlPath) {
+		what := "the same file"
+		if *jsonPath == "-" {
+			what = "stdout"
+		}
+		return usageError{fmt.Errorf("-json and -html both write to %s: give them different files (at most one -)", what)}
 	}
 	if *from < 0 || *to < 0 || (*to > 0 && *to <= *from) {
 		return usageError{fmt.Errorf("-from %v -to %v: want 0 <= from < to (to 0 = the end)", *from, *to)}
@@ -291,7 +320,7 @@ HTML page with an SVG. Times are logical, in microseconds in the JSON.`, stderr)
 	if err != nil {
 		return err
 	}
-	o := research.Options{Boot: pf.boot, TimeScale: *timeScale, MaxTime: *maxTime}
+	o := research.Options{Boot: pf.boot, TimeScale: *timeScale, MaxTime: *maxTime, MaxSteps: *maxSteps}
 	r, err := research.Trace(*engine, cfg, code, *seed, &o)
 	if err != nil {
 		return err
