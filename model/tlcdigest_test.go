@@ -4,8 +4,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/gmplab/gmplab/spec"
 )
 
 // TestTLCStateText: the first states TLC dumped (tla/MCGMP_small.cfg run
@@ -100,22 +98,5 @@ func testTLCCanonDirect(t *testing.T, s State) {
 // tlcCallsInit is the initial state of tla/MCGMP_calls.gmp under its
 // config (tla/manifest.json) and mut.
 func tlcCallsInit(t *testing.T, mut Mutants) State {
-	t.Helper()
-	src, err := os.ReadFile("../tla/MCGMP_calls.gmp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := spec.ParseCode("MCGMP_calls", src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := spec.ParseConfig("procs=2 runq-size=2 stack-min=128 stack-max=512 stack-guard=32 stack-shrink-reserve=16")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Init(&Env{Cfg: cfg, Code: code, Mutants: mut}, Boot{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return tlaInit(t, "MCGMP_calls", "procs=2 runq-size=2 stack-min=128 stack-max=512 stack-guard=32 stack-shrink-reserve=16", mut)
 }

@@ -13,20 +13,22 @@ import (
 // on the Go side: tla/MCGMP_small.gmp, procs=2 runq-size=2, the
 // spill-drops-kicked mutant (tla/manifest.json).
 func tlcSpillInit(t *testing.T) State {
+	return tlaInit(t, "MCGMP_small", "procs=2 runq-size=2", MutSpillDropsKicked)
+}
+
+// tlaInit is the initial state of the workload tla/<name>.gmp under the
+// config cfgText and mut, as a tla/manifest.json entry names them.
+func tlaInit(t *testing.T, name, cfgText string, mut Mutants) State {
 	t.Helper()
-	src, err := os.ReadFile("../tla/MCGMP_small.gmp")
+	src, err := os.ReadFile("../tla/" + name + ".gmp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, err := spec.ParseCode("MCGMP_small", src)
+	code, err := spec.ParseCode(name, src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := spec.ParseConfig("procs=2 runq-size=2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mut, err := ParseMutants("spill-drops-kicked")
+	cfg, err := spec.ParseConfig(cfgText)
 	if err != nil {
 		t.Fatal(err)
 	}
